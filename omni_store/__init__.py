@@ -1,0 +1,56 @@
+"""omni-store: the store execution app of an omnichannel retailer."""
+from flask import Flask
+
+from omni_store.config import PROJECT_ROOT, load_config
+from omni_store.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config(overrides))
+
+    from omni_store import models  # noqa: F401  (registers every table)
+    from omni_store.core.database import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from omni_store.core import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+
+    from omni_store.core.hooks import register_hooks
+
+    register_hooks(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from omni_store.auth.views import bp as auth_bp
+    from omni_store.catalog.views import bp as catalog_bp
+    from omni_store.core.views import bp as core_bp
+    from omni_store.tasks.views import bp as tasks_bp
+
+    for bp in (core_bp, auth_bp, tasks_bp, catalog_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from omni_store.auth.cli import users_cli
+    from omni_store.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, API clients and the store-scoping rule."""

@@ -1,0 +1,1 @@
+"""Products with their barcodes; marketplace sellers and their offers."""

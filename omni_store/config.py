@@ -1,0 +1,73 @@
+"""Settings from the environment; nothing secret is stored in the repository."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once per machine in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'omni_store.sqlite'}"
+    # Platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = None  # filled in by load_config so importing this module writes nothing
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("OMNI_INSECURE_COOKIES") != "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A tablet stays signed in for a shift and a half; the CSRF token lives as long.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=14)
+    WTF_CSRF_TIME_LIMIT = int(PERMANENT_SESSION_LIFETIME.total_seconds())
+    WTF_CSRF_SSL_STRICT = False  # referrer checks break behind TLS-terminating proxies
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("en", "fr")
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "omni_store" / "translations")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    # Picking must be done this long after an order lands (the pickup promise builds on it).
+    PICKING_SLA = timedelta(hours=2)
+    MAX_QUERY_LENGTH = 100
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    settings = {k: v for k, v in vars(Config).items() if k.isupper()}
+    settings["SECRET_KEY"] = overrides.get("SECRET_KEY") or _secret_key()
+    settings["SQLALCHEMY_DATABASE_URI"] = (
+        overrides.get("SQLALCHEMY_DATABASE_URI") or _database_url()
+    )
+    settings.update(overrides)
+    return settings

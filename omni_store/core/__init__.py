@@ -1,0 +1,1 @@
+"""Cross-domain plumbing: database session rules, errors, time, page rendering."""

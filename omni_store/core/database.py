@@ -1,0 +1,37 @@
+"""Engine rules for the embedded SQLite default (DESIGN §8).
+
+WAL lets readers run beside one writer; busy_timeout makes a writer wait instead of
+failing; a write request begins its transaction IMMEDIATE so it holds the write lock
+from its first statement (a deferred transaction that reads and then writes can fail
+at once with SQLITE_BUSY when another writer got in between).
+"""
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# Set to False by read-only requests (GET/HEAD); CLI commands, services and tests write.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

@@ -1,0 +1,1 @@
+"""The demo chain: a believable French retailer, built through the real services."""

@@ -1,0 +1,1 @@
+"""Stock levels per location, channel buffers and the append-only movement ledger."""

@@ -1,0 +1,235 @@
+"""The only code that changes stock (DESIGN §3).
+
+Every change is one conditional UPDATE of the level, guarded in SQL so that no bucket
+goes negative and allocations never exceed what is on hand minus the channel's buffer,
+plus one ledger row, in the caller's transaction. A guard that fails changes nothing.
+"""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+
+from omni_store.catalog.models import Product
+from omni_store.core.errors import InvalidInput, NotAvailable
+from omni_store.extensions import db
+from omni_store.inventory.models import (
+    Buffer,
+    Channel,
+    MovementReason,
+    StockLevel,
+    StockMovement,
+)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Why and by whom: copied onto every movement row."""
+
+    reference: str = ""
+    actor_id: int | None = None
+    note: str = ""
+
+
+def _ensure_level(location_id: int, product_id: int) -> None:
+    """Create the (location, product) row if missing; concurrent callers are fine."""
+    exists = db.session.scalar(
+        select(StockLevel.id).filter_by(location_id=location_id, product_id=product_id)
+    )
+    if exists:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    db.session.execute(
+        dialect_insert(StockLevel)
+        .values(location_id=location_id, product_id=product_id, on_hand=0, allocated=0, quarantine=0)
+        .on_conflict_do_nothing(index_elements=["location_id", "product_id"])
+    )
+
+
+def _apply(
+    location_id: int,
+    product_id: int,
+    reason: MovementReason,
+    ref: Ref,
+    *,
+    on_hand: int = 0,
+    allocated: int = 0,
+    quarantine: int = 0,
+    keep_free: int = 0,
+) -> bool:
+    """Add the deltas if every guard holds; return False (nothing written) if not.
+
+    `keep_free` is how many units must stay unallocated afterwards: the channel's
+    buffer when allocating, 0 otherwise.
+    """
+    _ensure_level(location_id, product_id)
+    result = db.session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.location_id == location_id,
+            StockLevel.product_id == product_id,
+            StockLevel.on_hand + on_hand >= 0,
+            StockLevel.allocated + allocated >= 0,
+            StockLevel.quarantine + quarantine >= 0,
+            (StockLevel.on_hand + on_hand) - (StockLevel.allocated + allocated) >= keep_free,
+        )
+        .values(
+            on_hand=StockLevel.on_hand + on_hand,
+            allocated=StockLevel.allocated + allocated,
+            quarantine=StockLevel.quarantine + quarantine,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.execute(
+        insert(StockMovement).values(
+            location_id=location_id,
+            product_id=product_id,
+            delta_on_hand=on_hand,
+            delta_allocated=allocated,
+            delta_quarantine=quarantine,
+            reason=reason,
+            reference=ref.reference[:64],
+            note=ref.note[:200],
+            actor_id=ref.actor_id,
+        )
+    )
+    _expire_cached_level(location_id, product_id)
+    return True
+
+
+def _expire_cached_level(location_id: int, product_id: int) -> None:
+    """The UPDATE bypassed the ORM: make loaded StockLevel objects re-read their row."""
+    for obj in list(db.session.identity_map.values()):
+        if (
+            isinstance(obj, StockLevel)
+            and obj.location_id == location_id
+            and obj.product_id == product_id
+        ):
+            db.session.expire(obj)
+
+
+def _require_positive(quantity: int) -> None:
+    if not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidInput(_("Quantity must be a whole number above zero."))
+
+
+# --- buffers and availability ------------------------------------------------------
+
+
+class BufferTable:
+    """The buffers of one channel for a set of products, loaded once."""
+
+    def __init__(self, channel: Channel, products: list[Product]):
+        self.channel = channel
+        product_ids = [p.id for p in products]
+        categories = sorted({p.category for p in products})
+        self._buffers = db.session.scalars(
+            select(Buffer).where(
+                Buffer.channel == channel,
+                (Buffer.product_id.is_(None)) | (Buffer.product_id.in_(product_ids)),
+                (Buffer.category.is_(None)) | (Buffer.category.in_(categories)),
+            )
+        ).all()
+
+    def quantity(self, location_id: int, product: Product) -> int:
+        matching = [
+            b
+            for b in self._buffers
+            if b.product_id in (None, product.id)
+            and b.category in (None, product.category)
+            and b.location_id in (None, location_id)
+        ]
+        return max(matching, key=lambda b: b.specificity).quantity if matching else 0
+
+
+def buffer_for(channel: Channel, location_id: int, product: Product) -> int:
+    return BufferTable(channel, [product]).quantity(location_id, product)
+
+
+def atp(level: StockLevel, buffer: int) -> int:
+    """Available to promise: on hand − allocated − buffer, never negative, never stored."""
+    return max(level.on_hand - level.allocated - buffer, 0)
+
+
+# --- stock changes -------------------------------------------------------------------
+
+
+def receive(location_id: int, product_id: int, quantity: int, ref: Ref = Ref(),
+            reason: MovementReason = MovementReason.RECEIPT) -> None:
+    """Goods physically arrived and are sellable here."""
+    _require_positive(quantity)
+    _apply(location_id, product_id, reason, ref, on_hand=quantity)
+
+
+def adjust(location_id: int, product_id: int, delta: int, ref: Ref = Ref(),
+           reason: MovementReason = MovementReason.ADJUSTMENT) -> None:
+    """Correct the on-hand quantity by `delta`; never below what is already allocated."""
+    if not isinstance(delta, int) or delta == 0:
+        raise InvalidInput(_("An adjustment must change the quantity."))
+    if not _apply(location_id, product_id, reason, ref, on_hand=delta):
+        raise NotAvailable(
+            _("Cannot remove %(quantity)d: fewer units are on hand and not promised to orders.",
+              quantity=-delta)
+        )
+
+
+def allocate(location_id: int, product: Product, quantity: int, channel: Channel,
+             ref: Ref = Ref()) -> bool:
+    """Promise units to an order. False means 'not available here': re-source."""
+    _require_positive(quantity)
+    buffer = buffer_for(channel, location_id, product)
+    return _apply(location_id, product.id, MovementReason.ALLOCATE, ref,
+                  allocated=quantity, keep_free=buffer)
+
+
+def release(location_id: int, product_id: int, quantity: int, ref: Ref = Ref()) -> None:
+    """Give back a promise (order cancelled, re-sourced, hold expired)."""
+    _require_positive(quantity)
+    if not _apply(location_id, product_id, MovementReason.DEALLOCATE, ref, allocated=-quantity):
+        raise NotAvailable(_("Fewer units are allocated than you try to release."))
+
+
+def remove_allocated(location_id: int, product_id: int, quantity: int,
+                     reason: MovementReason, ref: Ref = Ref()) -> None:
+    """Allocated units leave the location (sale, shipment, shuttle, or missing at pick)."""
+    _require_positive(quantity)
+    if not _apply(location_id, product_id, reason, ref, on_hand=-quantity, allocated=-quantity):
+        raise NotAvailable(_("Fewer units are allocated here than leave the location."))
+
+
+def to_quarantine(location_id: int, product_id: int, quantity: int, ref: Ref = Ref(),
+                  from_sellable: bool = True) -> None:
+    """Set units aside as not sellable; a returned damaged item comes in straight there."""
+    _require_positive(quantity)
+    if not _apply(location_id, product_id, MovementReason.QUARANTINE, ref,
+                  on_hand=-quantity if from_sellable else 0, quarantine=quantity):
+        raise NotAvailable(_("Not enough free units to set aside."))
+
+
+def post_count(location_id: int, product_id: int, counted: int, ref: Ref = Ref()) -> int:
+    """Replace the book quantity by a physical count; returns the difference posted."""
+    if not isinstance(counted, int) or counted < 0:
+        raise InvalidInput(_("A count is a whole number, zero or more."))
+    _ensure_level(location_id, product_id)
+    level = db.session.execute(
+        select(StockLevel.on_hand, StockLevel.allocated)
+        .filter_by(location_id=location_id, product_id=product_id)
+        .with_for_update()
+    ).one()
+    if counted < level.allocated:
+        raise NotAvailable(
+            _("%(counted)d counted but %(allocated)d are promised to orders: re-source them first.",
+              counted=counted, allocated=level.allocated)
+        )
+    delta = counted - level.on_hand
+    if delta:
+        note = ref.note or f"{level.on_hand} -> {counted}"
+        counted_ref = Ref(ref.reference, ref.actor_id, note)
+        if not _apply(location_id, product_id, MovementReason.COUNT, counted_ref, on_hand=delta):
+            raise NotAvailable(_("Stock changed during the count; count again."))
+    return delta

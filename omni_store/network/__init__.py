@@ -1,0 +1,1 @@
+"""Locations (stores, warehouses, suppliers), their zones and the shuttle routes."""

@@ -1,0 +1,1 @@
+"""Customers, orders, their lines and the sourcing plan (allocations)."""

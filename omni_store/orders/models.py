@@ -1,0 +1,125 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omni_store.catalog.models import Product
+from omni_store.core.clock import utcnow
+from omni_store.core.types import UTCDateTime
+from omni_store.extensions import db
+from omni_store.inventory.models import Channel
+from omni_store.network.models import Location
+
+
+class DeliveryMethod(StrEnum):
+    PICKUP = "pickup"  # click & collect in a store
+    SHIP_FROM_STORE = "ship_from_store"  # a store packs and ships to the customer
+    HOME = "home"  # shipped to the customer from wherever it is best
+    RESERVE = "reserve"  # e-reservation: tried and paid in store
+
+
+STORE_DELIVERY_METHODS = frozenset({DeliveryMethod.PICKUP, DeliveryMethod.RESERVE})
+
+
+class OrderStatus(StrEnum):
+    SOURCED = "sourced"  # every line allocated, tasks created
+    PICKING = "picking"  # work has started in a store
+    READY = "ready"  # isolated in a hold slot, customer told
+    HANDED_OVER = "handed_over"  # collected by the customer (final)
+    SHIPPED = "shipped"  # left for the customer's address (final)
+    EXPIRED = "expired"  # not collected in time, hold released (final)
+    CANCELLED = "cancelled"  # final
+
+
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.SOURCED, OrderStatus.PICKING, OrderStatus.READY})
+
+
+class Transport(StrEnum):
+    """How allocated units reach the customer's store or address, cheapest first."""
+
+    SAME_STORE = "same_store"
+    SHUTTLE = "shuttle"
+    WAREHOUSE = "warehouse"
+    DROPSHIP = "dropship"
+
+
+class AllocationStatus(StrEnum):
+    ACTIVE = "active"  # units promised at the source
+    RELEASED = "released"  # promise given back (cancel, re-source)
+    FULFILLED = "fulfilled"  # units left the source for this order
+
+
+class Customer(db.Model):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Order(db.Model):
+    __tablename__ = "order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[Channel] = mapped_column(String(16))
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(String(20))
+    status: Mapped[OrderStatus] = mapped_column(String(16), default=OrderStatus.SOURCED, index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # The store that hands the order over (pickup, e-reservation).
+    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    ship_address: Mapped[str] = mapped_column(String(300), default="")
+    ship_latitude: Mapped[float | None] = mapped_column(Float)
+    ship_longitude: Mapped[float | None] = mapped_column(Float)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    customer: Mapped[Customer] = relationship()
+    pickup_location: Mapped[Location | None] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"order:{self.number}"
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+    allocations: Mapped[list["Allocation"]] = relationship(
+        back_populates="line", order_by="Allocation.id"
+    )
+
+
+class Allocation(db.Model):
+    """Part of the sourcing plan: this many units of a line come from that location."""
+
+    __tablename__ = "allocation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    transport: Mapped[Transport] = mapped_column(String(16))
+    status: Mapped[AllocationStatus] = mapped_column(String(16), default=AllocationStatus.ACTIVE)
+    distance_km: Mapped[float] = mapped_column(Float, default=0.0)
+    # Why this source was chosen, in words an associate understands.
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[OrderLine] = relationship(back_populates="allocations")
+    location: Mapped[Location] = relationship()

@@ -1,0 +1,1 @@
+"""Units of store work (pick, isolate, pack, receive, ...) and their history."""

@@ -1,0 +1,85 @@
+"""Fixtures: one schema per run, every table emptied after each test.
+
+Set TEST_DATABASE_URL (postgresql+psycopg://...) to run the suite on PostgreSQL;
+the default is a SQLite file in a temporary folder (a file, so threads share it).
+"""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from omni_store import create_app
+from omni_store.extensions import db as _db
+from omni_store.extensions import limiter
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+        }
+    )
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """An application context on an empty database; everything is wiped afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _empty_all_tables()
+    limiter.reset()
+
+
+def _empty_all_tables():
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client, db):
+    """login(role, store) -> the signed-in user; the client carries their session."""
+
+    def _login(role, store=None, **user_fields):
+        user = factories.user(role, store, **user_fields)
+        _db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def hx():
+    """Headers of an htmx request (a fragment is expected back)."""
+    return {"HX-Request": "true"}

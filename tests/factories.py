@@ -1,0 +1,87 @@
+"""Small builders for test data. They go through the real services where stock is involved."""
+from datetime import timedelta
+from itertools import count
+
+from omni_store.auth.models import Role, User
+from omni_store.catalog.barcodes import make_ean13
+from omni_store.catalog.models import Barcode, Product
+from omni_store.core.clock import utcnow
+from omni_store.extensions import db
+from omni_store.inventory import services as inventory
+from omni_store.network.models import Location, LocationKind, Zone, ZoneKind
+from omni_store.orders.models import Customer
+from omni_store.tasks.models import TaskKind
+from omni_store.tasks.services import create_task
+
+_seq = count(1)
+
+ALWAYS_OPEN = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def location(code=None, kind=LocationKind.STORE, lat=48.8600, lon=2.3470, **fields) -> Location:
+    n = next(_seq)
+    loc = Location(
+        code=code or f"T{n:03d}",
+        name=fields.pop("name", f"Test {kind} {n}"),
+        kind=kind,
+        latitude=lat,
+        longitude=lon,
+        timezone=fields.pop("timezone", "Europe/Paris"),
+        opening_hours=fields.pop("opening_hours", ALWAYS_OPEN),
+        does_pickup=fields.pop("does_pickup", kind == LocationKind.STORE),
+        does_ship_from_store=fields.pop("does_ship_from_store", kind == LocationKind.STORE),
+        daily_ship_capacity=fields.pop("daily_ship_capacity", 20),
+        **fields,
+    )
+    db.session.add(loc)
+    db.session.flush()
+    return loc
+
+
+def store(code=None, lat=48.8600, lon=2.3470, **fields) -> Location:
+    return location(code, LocationKind.STORE, lat, lon, **fields)
+
+
+def zone(loc: Location, kind=ZoneKind.SALES_FLOOR, code=None, **fields) -> Zone:
+    n = next(_seq)
+    z = Zone(location_id=loc.id, kind=kind, code=code or f"{loc.code}-Z{n}",
+             name=fields.pop("name", f"Zone {n}"), **fields)
+    db.session.add(z)
+    db.session.flush()
+    return z
+
+
+def product(sku=None, name=None, category="phones", price_cents=19900, **fields) -> Product:
+    n = next(_seq)
+    p = Product(sku=sku or f"SKU-{n:05d}", name=name or f"Product {n}", category=category,
+                price_cents=price_cents, brand=fields.pop("brand", "Acme"), **fields)
+    p.barcodes.append(Barcode(code=make_ean13(f"{3000000000000 + n * 7:012d}"[-12:])))
+    db.session.add(p)
+    db.session.flush()
+    return p
+
+
+def stock(loc: Location, prod: Product, on_hand: int) -> None:
+    inventory.receive(loc.id, prod.id, on_hand, inventory.Ref("test:setup"))
+
+
+def user(role=Role.ASSOCIATE, store_loc: Location | None = None, email=None, password="secret-pass") -> User:
+    n = next(_seq)
+    u = User(email=email or f"user{n}@test.example", name=f"{role.title()} {n}", role=role,
+             store_id=store_loc.id if store_loc else None)
+    u.set_password(password)
+    db.session.add(u)
+    db.session.flush()
+    return u
+
+
+def customer(email=None, first_name="Camille", last_name="Martin") -> Customer:
+    n = next(_seq)
+    c = Customer(email=email or f"customer{n}@test.example", first_name=first_name, last_name=last_name)
+    db.session.add(c)
+    db.session.flush()
+    return c
+
+
+def task(loc: Location, kind=TaskKind.PICK, due_in=timedelta(hours=1), **fields):
+    return create_task(loc.id, kind, utcnow() + due_in, **fields)
