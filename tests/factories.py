@@ -85,3 +85,33 @@ def customer(email=None, first_name="Camille", last_name="Martin") -> Customer:
 
 def task(loc: Location, kind=TaskKind.PICK, due_in=timedelta(hours=1), **fields):
     return create_task(loc.id, kind, utcnow() + due_in, **fields)
+
+
+# --- helpers for client tests of the screens -------------------------------------------
+import re  # noqa: E402  (kept beside the helpers that use them)
+from contextlib import contextmanager  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form on `path`."""
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, f"no csrf_token field on {path}"
+    return found.group(1)
+
+
+@contextmanager
+def counted_statements():
+    """`with counted_statements() as statements:` lists the SQL run inside the block."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

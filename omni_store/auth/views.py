@@ -1,3 +1,132 @@
-from flask import Blueprint
+"""Sign-in, sign-out and the admin's store switcher."""
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from omni_store.auth.forms import LoginForm
+from omni_store.auth.models import STAFF_ROLES, Role, User
+from omni_store.auth.scoping import ADMIN_STORE_KEY, current_store, roles_required
+from omni_store.core.errors import NotFound
+from omni_store.core.views import current_path, redirect_back
+from omni_store.extensions import db, limiter, login_manager
+from omni_store.network.models import Location, LocationKind
 
 bp = Blueprint("auth", __name__)
+
+ROLE_LABELS = {
+    Role.ASSOCIATE: _l("Sales associate"),
+    Role.MANAGER: _l("Store manager"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+@login_manager.unauthorized_handler
+def send_to_login():
+    target = url_for("auth.login", next=_page_to_return_to())
+    if request.htmx:
+        # A poll or a swap must not paste the sign-in page into a list: htmx reloads instead.
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _page_to_return_to() -> str:
+    """For htmx, the page the user was on rather than the fragment it asked for."""
+    if request.htmx and request.htmx.current_url:
+        parts = urlsplit(request.htmx.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return current_path()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect_back()
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = _user_with_password(form.email.data, form.password.data)
+        if user is None:
+            error = _("Wrong email or password.")
+        elif not user.active:
+            error = _("This account is disabled. Ask your store manager.")
+        else:
+            login_user(user)
+            session.permanent = True  # lives PERMANENT_SESSION_LIFETIME: a shift and a half
+            return redirect_back()
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@cache
+def _unused_password_hash() -> str:
+    return generate_password_hash("no account has this password")
+
+
+def _user_with_password(email: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        # Hash anyway so that response time does not tell which emails have an account.
+        check_password_hash(_unused_password_hash(), password)
+        return None
+    return user if user.check_password(password) else None
+
+
+@bp.post("/logout")
+@roles_required(*STAFF_ROLES)
+def logout():
+    # The version is part of the session id: bumping it makes any copy of the cookie useless.
+    current_user.session_version = User.session_version + 1
+    db.session.commit()
+    logout_user()
+    session.pop(ADMIN_STORE_KEY, None)
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/store")
+@roles_required(Role.ADMIN)
+def switch_store():
+    store_id = request.form.get("store_id", type=int)
+    store = db.session.get(Location, store_id) if store_id else None
+    if store is None or not store.is_store or not store.active:
+        raise NotFound(_("This store does not exist."))
+    session[ADMIN_STORE_KEY] = store.id
+    return redirect_back()
+
+
+@bp.app_template_global()
+def viewed_store() -> Location | None:
+    """The store shown in the top bar; None for a user who has no store to work in."""
+    try:
+        return current_store()
+    except Forbidden:
+        return None
+
+
+@bp.app_template_global()
+def switchable_stores() -> list[Location]:
+    return db.session.scalars(
+        select(Location).filter_by(kind=LocationKind.STORE, active=True).order_by(Location.code)
+    ).all()
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
