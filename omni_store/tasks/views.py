@@ -12,7 +12,7 @@ from omni_store.auth.scoping import roles_required
 from omni_store.core.clock import utcnow
 from omni_store.core.web import render_page
 from omni_store.tasks import queries
-from omni_store.tasks.models import TaskKind, TaskStatus
+from omni_store.tasks.models import TaskKind
 
 bp = Blueprint("tasks", __name__)
 
@@ -25,14 +25,6 @@ TASK_KIND_LABELS = {
     TaskKind.RETURN_INSPECT: _l("Inspect return"),
     TaskKind.RESTOCK: _l("Restock"),
     TaskKind.COUNT: _l("Count"),
-}
-
-TASK_STATUS_LABELS = {
-    TaskStatus.OPEN: _l("Open"),
-    TaskStatus.IN_PROGRESS: _l("In progress"),
-    TaskStatus.DONE: _l("Done"),
-    TaskStatus.EXCEPTION: _l("Problem"),
-    TaskStatus.CANCELLED: _l("Cancelled"),
 }
 
 SOON = timedelta(minutes=30)
@@ -57,7 +49,8 @@ def due_in(remaining: timedelta) -> Due:
         return Due(_("due now"), "soon")
     if remaining < timedelta(0):
         return Due(_("late by %(duration)s", duration=_duration(minutes)), "late")
-    return Due(_("in %(duration)s", duration=_duration(minutes)), "soon" if remaining <= SOON else "later")
+    urgency = "soon" if remaining <= SOON else "later"
+    return Due(_("in %(duration)s", duration=_duration(minutes)), urgency)
 
 
 def _duration(minutes: int) -> str:
@@ -76,8 +69,3 @@ def _duration(minutes: int) -> str:
 @bp.app_template_global()
 def task_kind_label(kind: str) -> str:
     return str(TASK_KIND_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def task_status_label(status: str) -> str:
-    return str(TASK_STATUS_LABELS.get(status, status))
