@@ -1,0 +1,142 @@
+"""Today's orders and tasks, placed and worked through the real services."""
+import unicodedata
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from omni_store.auth.models import User
+from omni_store.catalog.models import Product
+from omni_store.core.clock import utcnow
+from omni_store.demo import network_data, orders_data, people_data
+from omni_store.demo.orders_data import DemoOrder, Progress
+from omni_store.extensions import db
+from omni_store.inventory.models import Channel
+from omni_store.network.models import Location, Zone
+from omni_store.orders.models import STORE_DELIVERY_METHODS, Customer, Order
+from omni_store.orders.services import OrderRequest, cancel_order, place_order
+from omni_store.tasks.models import Task, TaskKind
+from omni_store.tasks.services import claim_task, complete_task, create_task
+
+
+def customer_email(demo: DemoOrder) -> str:
+    """camille.martin@client.demo; accents dropped, as people type their address."""
+    local_part = f"{demo.first_name}.{demo.last_name}".lower()
+    ascii_part = unicodedata.normalize("NFKD", local_part).encode("ascii", "ignore").decode()
+    return f"{ascii_part}@{orders_data.CUSTOMER_MAIL_DOMAIN}"
+
+
+class Staff:
+    """Who works where: the associate who does a store's tasks, the manager who cancels."""
+
+    def __init__(self, locations: dict[str, Location], users: dict[str, User]):
+        def by_store(email_of) -> dict[int, int]:
+            return {locations[s.code].id: users[email_of(s)].id for s in network_data.STORES}
+
+        self.associate_of = by_store(people_data.associate_email)
+        self.manager_of = by_store(people_data.manager_email)
+
+
+def seed_day(locations: dict[str, Location], zones: dict[str, Zone],
+             products: dict[str, Product], users: dict[str, User]) -> None:
+    now = utcnow()
+    staff = Staff(locations, users)
+    already_placed = set(db.session.scalars(select(Customer.email).join(Order)))
+    for demo in orders_data.DEMO_ORDERS:
+        if customer_email(demo) in already_placed:
+            continue
+        placed_by = (staff.associate_of[locations[demo.where].id]
+                     if demo.channel == Channel.STORE else None)
+        order = place_order(_request(demo, now), actor_id=placed_by)
+        _as_if_placed_at(order, now - timedelta(minutes=demo.minutes_ago))
+        _work_on(order, demo.progress, staff)
+    _seed_store_tasks(locations, zones, products, now)
+
+
+def _request(demo: DemoOrder, now: datetime) -> OrderRequest:
+    at_store = demo.method in STORE_DELIVERY_METHODS
+    address, latitude, longitude = (
+        ("", None, None) if at_store else orders_data.ADDRESSES[demo.where]
+    )
+    hours = demo.appointment_in_hours
+    return OrderRequest(
+        email=customer_email(demo),
+        first_name=demo.first_name,
+        last_name=demo.last_name,
+        lines=list(demo.lines),
+        delivery_method=demo.method,
+        pickup_store_code=demo.where if at_store else None,
+        ship_address=address,
+        ship_latitude=latitude,
+        ship_longitude=longitude,
+        appointment_at=_on_the_half_hour(now + timedelta(hours=hours)) if hours else None,
+        channel=demo.channel,
+    )
+
+
+def _on_the_half_hour(moment: datetime) -> datetime:
+    """Appointments start at :00 or :30 (the next one, never earlier)."""
+    past = timedelta(minutes=moment.minute % 30, seconds=moment.second,
+                     microseconds=moment.microsecond)
+    return moment - past + timedelta(minutes=30) if past else moment
+
+
+def _order_tasks(order: Order) -> list[Task]:
+    return db.session.scalars(select(Task).where(Task.order_id == order.id).order_by(Task.id)).all()
+
+
+def _as_if_placed_at(order: Order, placed_at: datetime) -> None:
+    """Move the new order's timeline back to when it landed in the demo day.
+
+    The seed places a whole day of orders in one go; shifting every time of the order
+    by the same amount keeps its promise, SLA and due times consistent with each other,
+    and turns the oldest untouched tasks late, as they would be. The stock ledger keeps
+    its true times (it is append-only).
+    """
+    shift = placed_at - order.created_at
+    order.created_at = placed_at
+    order.promised_at += shift
+    for line in order.lines:
+        for allocation in line.allocations:
+            allocation.expected_at += shift
+    for task in _order_tasks(order):
+        task.created_at += shift
+        task.due_at += shift
+        for event in task.events:
+            event.created_at += shift
+    db.session.flush()
+
+
+def _work_on(order: Order, progress: Progress, staff: Staff) -> None:
+    tasks = _order_tasks(order)
+    picks = [t for t in tasks if t.kind == TaskKind.PICK]
+    packs = [t for t in tasks if t.kind == TaskKind.PACK]
+    if progress == Progress.CLAIMED:
+        claim_task(picks[0], staff.associate_of[picks[0].location_id])
+    if progress in (Progress.PICKED, Progress.PACKED, Progress.CANCELLED_AFTER_PICK):
+        _do(picks, staff)
+    if progress == Progress.PACKED:
+        _do(packs, staff)
+    if progress in (Progress.CANCELLED, Progress.CANCELLED_AFTER_PICK):
+        cancel_order(order, staff.manager_of.get(order.pickup_location_id),
+                     orders_data.CANCEL_REASON)
+
+
+def _do(tasks: list[Task], staff: Staff) -> None:
+    for task in tasks:
+        associate = staff.associate_of[task.location_id]
+        claim_task(task, associate)
+        complete_task(task, associate)
+
+
+def _seed_store_tasks(locations: dict[str, Location], zones: dict[str, Zone],
+                      products: dict[str, Product], now: datetime) -> None:
+    """The planned counts and restocks, each found again by (store, kind, product)."""
+    existing = {tuple(row) for row in db.session.execute(
+        select(Task.location_id, Task.kind, Task.product_id).where(Task.order_id.is_(None))
+    )}
+    for store, kind, sku, zone_suffix, units, due_in in orders_data.STORE_TASKS:
+        location_id, product_id = locations[store].id, products[sku].id
+        if (location_id, kind, product_id) in existing:
+            continue
+        create_task(location_id, kind, now + timedelta(minutes=due_in), product_id=product_id,
+                    zone_id=zones[f"{store}-{zone_suffix}"].id, quantity=units)
