@@ -30,23 +30,21 @@ class Ref:
     note: str = ""
 
 
-def _ensure_level(location_id: int, product_id: int) -> None:
-    """Create the (location, product) row if missing; concurrent callers are fine."""
-    exists = db.session.scalar(
-        select(StockLevel.id).filter_by(location_id=location_id, product_id=product_id)
-    )
-    if exists:
-        return
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _create_level_if_missing(location_id: int, product_id: int) -> bool:
+    """Insert an empty (location, product) row; False if it already existed.
+
+    INSERT ... ON CONFLICT DO NOTHING, so two requests creating it at once are fine.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    db.session.execute(
+    result = db.session.execute(
         dialect_insert(StockLevel)
         .values(location_id=location_id, product_id=product_id, on_hand=0, allocated=0, quarantine=0)
         .on_conflict_do_nothing(index_elements=["location_id", "product_id"])
     )
+    return result.rowcount == 1
 
 
 def _apply(
@@ -65,8 +63,7 @@ def _apply(
     `keep_free` is how many units must stay unallocated afterwards: the channel's
     buffer when allocating, 0 otherwise.
     """
-    _ensure_level(location_id, product_id)
-    result = db.session.execute(
+    guarded_update = (
         update(StockLevel)
         .where(
             StockLevel.location_id == location_id,
@@ -81,10 +78,17 @@ def _apply(
             allocated=StockLevel.allocated + allocated,
             quarantine=StockLevel.quarantine + quarantine,
         )
+        .returning(StockLevel.id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        return False
+    level_id = db.session.execute(guarded_update).scalar_one_or_none()
+    if level_id is None:
+        # Either a guard failed, or the location never held the product: only then retry.
+        if not _create_level_if_missing(location_id, product_id):
+            return False
+        level_id = db.session.execute(guarded_update).scalar_one_or_none()
+        if level_id is None:
+            return False
     db.session.execute(
         insert(StockMovement).values(
             location_id=location_id,
@@ -98,19 +102,11 @@ def _apply(
             actor_id=ref.actor_id,
         )
     )
-    _expire_cached_level(location_id, product_id)
+    # The UPDATE bypassed the ORM: a loaded copy of this level must re-read its row.
+    cached = db.session.identity_map.get(db.session.identity_key(StockLevel, level_id))
+    if cached is not None:
+        db.session.expire(cached)
     return True
-
-
-def _expire_cached_level(location_id: int, product_id: int) -> None:
-    """The UPDATE bypassed the ORM: make loaded StockLevel objects re-read their row."""
-    for obj in list(db.session.identity_map.values()):
-        if (
-            isinstance(obj, StockLevel)
-            and obj.location_id == location_id
-            and obj.product_id == product_id
-        ):
-            db.session.expire(obj)
 
 
 def _require_positive(quantity: int) -> None:
@@ -215,7 +211,7 @@ def post_count(location_id: int, product_id: int, counted: int, ref: Ref = Ref()
     """Replace the book quantity by a physical count; returns the difference posted."""
     if not isinstance(counted, int) or counted < 0:
         raise InvalidInput(_("A count is a whole number, zero or more."))
-    _ensure_level(location_id, product_id)
+    _create_level_if_missing(location_id, product_id)
     level = db.session.execute(
         select(StockLevel.on_hand, StockLevel.allocated)
         .filter_by(location_id=location_id, product_id=product_id)
