@@ -7,9 +7,10 @@ plus one ledger row, in the caller's transaction. A guard that fails changes not
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from omni_store.catalog.models import Product
+from omni_store.core.clock import utcnow
 from omni_store.core.errors import InvalidInput, NotAvailable
 from omni_store.extensions import db
 from omni_store.inventory.models import (
@@ -47,6 +48,31 @@ def _create_level_if_missing(location_id: int, product_id: int) -> bool:
     return result.rowcount == 1
 
 
+_levels = StockLevel.__table__
+_movements = StockMovement.__table__
+
+# Built once: every stock change runs this statement with its own parameters.
+_GUARDED_UPDATE = (
+    update(_levels)
+    .where(
+        _levels.c.location_id == bindparam("at_location"),
+        _levels.c.product_id == bindparam("of_product"),
+        _levels.c.on_hand + bindparam("d_on_hand") >= 0,
+        _levels.c.allocated + bindparam("d_allocated") >= 0,
+        _levels.c.quarantine + bindparam("d_quarantine") >= 0,
+        (_levels.c.on_hand + bindparam("d_on_hand"))
+        - (_levels.c.allocated + bindparam("d_allocated"))
+        >= bindparam("keep_free"),
+    )
+    .values(
+        on_hand=_levels.c.on_hand + bindparam("d_on_hand"),
+        allocated=_levels.c.allocated + bindparam("d_allocated"),
+        quarantine=_levels.c.quarantine + bindparam("d_quarantine"),
+    )
+    .returning(_levels.c.id)
+)
+
+
 def _apply(
     location_id: int,
     product_id: int,
@@ -63,44 +89,36 @@ def _apply(
     `keep_free` is how many units must stay unallocated afterwards: the channel's
     buffer when allocating, 0 otherwise.
     """
-    guarded_update = (
-        update(StockLevel)
-        .where(
-            StockLevel.location_id == location_id,
-            StockLevel.product_id == product_id,
-            StockLevel.on_hand + on_hand >= 0,
-            StockLevel.allocated + allocated >= 0,
-            StockLevel.quarantine + quarantine >= 0,
-            (StockLevel.on_hand + on_hand) - (StockLevel.allocated + allocated) >= keep_free,
-        )
-        .values(
-            on_hand=StockLevel.on_hand + on_hand,
-            allocated=StockLevel.allocated + allocated,
-            quarantine=StockLevel.quarantine + quarantine,
-        )
-        .returning(StockLevel.id)
-        .execution_options(synchronize_session=False)
-    )
-    level_id = db.session.execute(guarded_update).scalar_one_or_none()
+    params = {
+        "at_location": location_id,
+        "of_product": product_id,
+        "d_on_hand": on_hand,
+        "d_allocated": allocated,
+        "d_quarantine": quarantine,
+        "keep_free": keep_free,
+    }
+    level_id = db.session.execute(_GUARDED_UPDATE, params).scalar_one_or_none()
     if level_id is None:
         # Either a guard failed, or the location never held the product: only then retry.
         if not _create_level_if_missing(location_id, product_id):
             return False
-        level_id = db.session.execute(guarded_update).scalar_one_or_none()
+        level_id = db.session.execute(_GUARDED_UPDATE, params).scalar_one_or_none()
         if level_id is None:
             return False
     db.session.execute(
-        insert(StockMovement).values(
-            location_id=location_id,
-            product_id=product_id,
-            delta_on_hand=on_hand,
-            delta_allocated=allocated,
-            delta_quarantine=quarantine,
-            reason=reason,
-            reference=ref.reference[:64],
-            note=ref.note[:200],
-            actor_id=ref.actor_id,
-        )
+        insert(_movements),
+        {
+            "location_id": location_id,
+            "product_id": product_id,
+            "delta_on_hand": on_hand,
+            "delta_allocated": allocated,
+            "delta_quarantine": quarantine,
+            "reason": str(reason),
+            "reference": ref.reference[:64],
+            "note": ref.note[:200],
+            "actor_id": ref.actor_id,
+            "created_at": utcnow(),
+        },
     )
     # The UPDATE bypassed the ORM: a loaded copy of this level must re-read its row.
     cached = db.session.identity_map.get(db.session.identity_key(StockLevel, level_id))
