@@ -8,8 +8,9 @@ from omni_store.catalog.models import Barcode, Product
 from omni_store.core.clock import utcnow
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
-from omni_store.network.models import Location, LocationKind, Zone, ZoneKind
-from omni_store.orders.models import Customer
+from omni_store.network.models import Location, LocationKind, ShuttleRoute, Zone, ZoneKind
+from omni_store.orders.models import Customer, DeliveryMethod
+from omni_store.orders.services import OrderRequest
 from omni_store.tasks.models import TaskKind
 from omni_store.tasks.services import create_task
 
@@ -85,6 +86,38 @@ def customer(email=None, first_name="Camille", last_name="Martin") -> Customer:
 
 def task(loc: Location, kind=TaskKind.PICK, due_in=timedelta(hours=1), **fields):
     return create_task(loc.id, kind, utcnow() + due_in, **fields)
+
+
+def warehouse(code=None, lat=48.9000, lon=2.4000, **fields) -> Location:
+    return location(code, LocationKind.WAREHOUSE, lat, lon, **fields)
+
+
+def supplier(code=None, lat=45.7600, lon=4.8400, lead_time_days=3, **fields) -> Location:
+    return location(code, LocationKind.SUPPLIER, lat, lon, lead_time_days=lead_time_days, **fields)
+
+
+def shuttle_route(origin: Location, destination: Location, departure_times=("08:00",),
+                  transit_minutes=60, cutoff_minutes=30) -> ShuttleRoute:
+    route = ShuttleRoute(origin_id=origin.id, destination_id=destination.id,
+                         departure_times=list(departure_times), transit_minutes=transit_minutes,
+                         cutoff_minutes=cutoff_minutes)
+    db.session.add(route)
+    db.session.flush()
+    return route
+
+
+def order_request(lines, method=DeliveryMethod.PICKUP, store_loc: Location | None = None,
+                  **fields) -> OrderRequest:
+    """An order for `lines` [(product or SKU, quantity)], collected at `store_loc`."""
+    return OrderRequest(
+        email=fields.pop("email", "camille.martin@test.example"),
+        first_name=fields.pop("first_name", "Camille"),
+        lines=[(getattr(item, "sku", item), quantity) for item, quantity in lines],
+        delivery_method=method,
+        pickup_store_code=store_loc.code if store_loc else None,
+        **fields,
+    )
+
 
 
 # --- helpers for client tests of the screens -------------------------------------------

@@ -1,0 +1,437 @@
+"""Order intake, cancellation and the sourcing plan as screens read it (DESIGN §4, §5).
+
+`place_order` validates everything before writing anything, then sources, allocates,
+promises and creates the store tasks inside one SAVEPOINT: a line that cannot be
+covered undoes the whole intake. Services flush; the caller commits.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from omni_store.catalog.models import Product
+from omni_store.core.clock import utcnow
+from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
+from omni_store.extensions import db
+from omni_store.inventory import services as inventory
+from omni_store.inventory.models import Channel
+from omni_store.network.models import WEEKDAYS, Location, LocationKind, ShuttleRoute
+from omni_store.orders.models import (
+    OPEN_ORDER_STATUSES,
+    STORE_DELIVERY_METHODS,
+    Allocation,
+    AllocationStatus,
+    Customer,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Transport,
+)
+from omni_store.orders.sourcing import (
+    NEAREST_FIRST,
+    Destination,
+    SourcedQuantity,
+    SourcingRules,
+    plan_line,
+)
+from omni_store.tasks.models import FINAL_TASK_STATUSES, Task, TaskKind, TaskStatus
+from omni_store.tasks.services import cancel_task, create_task
+
+MAX_LINE_QUANTITY = 999
+# A lost allocation race re-plans the rest of the line; a busy product gives up after this.
+MAX_SOURCING_ATTEMPTS = 3
+CARRIER_DELIVERY = timedelta(days=2)  # v1: any carrier parcel, from a warehouse or a store
+NO_SHUTTLE_ROUTE_DELAY = timedelta(days=1)
+ORDER_NUMBER_PREFIXES = {Channel.WEB: "W", Channel.STORE: "S", Channel.MARKETPLACE: "M"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRequest:
+    """An order as the e-commerce front, an associate or the API sends it."""
+
+    email: str
+    first_name: str
+    last_name: str = ""
+    phone: str = ""
+    lines: list[tuple[str, int]]  # (SKU, quantity); the same SKU twice is merged
+    delivery_method: DeliveryMethod
+    pickup_store_code: str | None = None  # pickup and e-reservation
+    ship_address: str = ""  # home and ship from store
+    ship_latitude: float | None = None
+    ship_longitude: float | None = None
+    appointment_at: datetime | None = None
+    channel: Channel = Channel.WEB
+
+
+@dataclass(frozen=True)
+class _ValidOrder:
+    method: DeliveryMethod
+    channel: Channel
+    email: str
+    quantities: dict[Product, int]  # in the order the customer listed them
+    destination: Destination
+    ship_address: str
+
+
+@dataclass(frozen=True)
+class _Leg:
+    """The journey of allocated units: packed at the source by, and arrived by."""
+
+    dispatch_by: datetime
+    arrives_at: datetime
+
+
+@dataclass(frozen=True)
+class _Sourced:
+    allocation: Allocation
+    zone_id: int | None
+    leg: _Leg
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    line: OrderLine
+    allocations: list[Allocation]
+
+
+# --- intake ----------------------------------------------------------------------------
+
+
+def place_order(request: OrderRequest, actor_id: int | None = None,
+                rules: SourcingRules = NEAREST_FIRST) -> Order:
+    """Create, source and allocate an order, with its tasks; NotAvailable leaves no trace."""
+    now = utcnow()
+    valid = _validate(request, now)
+    with db.session.begin_nested():
+        order = _create_order(request, valid, now)
+        sourced = [
+            entry
+            for line in order.lines
+            for entry in _allocate_line(order, line, valid.destination, rules, now, actor_id)
+        ]
+        order.promised_at = _promise(valid.destination, sourced)
+        _create_tasks(order, sourced, now, actor_id)
+    return order
+
+
+def _validate(request: OrderRequest, now: datetime) -> _ValidOrder:
+    method = _member(DeliveryMethod, request.delivery_method, _("Unknown delivery method."))
+    channel = _member(Channel, request.channel, _("Unknown sales channel."))
+    email = _text(request.email).lower()
+    if "@" not in email or " " in email or len(email) > 254:
+        raise InvalidInput(_("Please enter a valid email address."))
+    if not _text(request.first_name):
+        raise InvalidInput(_("Please enter the customer's first name."))
+    quantities = _products_and_quantities(request.lines)
+    if request.appointment_at is not None:
+        if request.appointment_at.tzinfo is None:
+            raise InvalidInput(_("The appointment time must include its timezone."))
+        if request.appointment_at <= now:
+            raise InvalidInput(_("The appointment must be in the future."))
+    destination = _destination(method, request)
+    ship_address = "" if destination.store else _text(request.ship_address)
+    return _ValidOrder(method, channel, email, quantities, destination, ship_address)
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _member(enum, value, message):
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidInput(message) from None
+
+
+def _products_and_quantities(lines: list[tuple[str, int]]) -> dict[Product, int]:
+    if not lines:
+        raise InvalidInput(_("An order needs at least one line."))
+    requested: dict[str, int] = {}
+    for raw_sku, quantity in lines:
+        sku = _text(raw_sku)
+        if not sku:
+            raise InvalidInput(_("Every line needs a SKU."))
+        requested[sku] = requested.get(sku, 0) + _valid_quantity(sku, quantity)
+        _valid_quantity(sku, requested[sku])  # merged duplicates obey the same limit
+    products = {
+        p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(requested)))
+    }
+    unknown = [sku for sku in requested if sku not in products]
+    if unknown:
+        raise NotFound(_("Unknown SKU: %(skus)s", skus=", ".join(unknown)))
+    return {products[sku]: quantity for sku, quantity in requested.items()}
+
+
+def _valid_quantity(sku: str, quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not (
+        1 <= quantity <= MAX_LINE_QUANTITY
+    ):
+        raise InvalidInput(_("The quantity of %(sku)s must be a whole number from 1 to %(max)d.",
+                             sku=sku, max=MAX_LINE_QUANTITY))
+    return quantity
+
+
+def _destination(method: DeliveryMethod, request: OrderRequest) -> Destination:
+    if method in STORE_DELIVERY_METHODS:
+        return Destination.pickup_store(method, _pickup_store(request.pickup_store_code))
+    latitude, longitude = request.ship_latitude, request.ship_longitude
+    if not _text(request.ship_address):
+        raise InvalidInput(_("Please enter the delivery address."))
+    if not (_is_number(latitude) and -90 <= latitude <= 90
+            and _is_number(longitude) and -180 <= longitude <= 180):
+        raise InvalidInput(_("The delivery address needs valid coordinates (latitude, longitude)."))
+    return Destination.address(method, latitude, longitude)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pickup_store(code: str | None) -> Location:
+    code = _text(code).upper()
+    if not code:
+        raise InvalidInput(_("Please choose the store where the customer collects the order."))
+    store = db.session.scalar(select(Location).filter_by(code=code))
+    if store is None or store.kind != LocationKind.STORE:
+        raise NotFound(_("Unknown store: %(code)s", code=code))
+    if not store.active:
+        raise InvalidInput(_("Store %(code)s does not take orders at the moment.", code=code))
+    if not store.does_pickup:
+        raise InvalidInput(_("Store %(code)s does not offer in-store pickup.", code=code))
+    return store
+
+
+def _create_order(request: OrderRequest, valid: _ValidOrder, now: datetime) -> Order:
+    destination = valid.destination
+    order = Order(
+        number=f"tmp-{uuid4().hex[:16]}",  # replaced below once the id is known
+        channel=valid.channel,
+        delivery_method=valid.method,
+        status=OrderStatus.SOURCED,
+        customer=_customer(request, valid.email),
+        pickup_location=destination.store,
+        ship_address=valid.ship_address,
+        ship_latitude=None if destination.store else destination.latitude,
+        ship_longitude=None if destination.store else destination.longitude,
+        appointment_at=request.appointment_at,
+        created_at=now,
+    )
+    db.session.add(order)
+    db.session.flush()
+    # Derived from the id, the number is unique however many orders land at once.
+    order.number = f"{ORDER_NUMBER_PREFIXES[valid.channel]}{order.id:06d}"
+    for product, quantity in valid.quantities.items():
+        order.lines.append(
+            OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents)
+        )
+    db.session.flush()
+    return order
+
+
+def _customer(request: OrderRequest, email: str) -> Customer:
+    """The customer with this email, created on their first order."""
+    existing = db.session.scalar(select(Customer).filter_by(email=email))
+    if existing is not None:
+        return existing
+    customer = Customer(email=email, first_name=_text(request.first_name),
+                        last_name=_text(request.last_name), phone=_text(request.phone))
+    try:
+        with db.session.begin_nested():
+            db.session.add(customer)
+            db.session.flush()
+    except IntegrityError:  # the same new customer's other order got in first
+        return db.session.scalar(select(Customer).filter_by(email=email))
+    return customer
+
+
+def _allocate_line(order: Order, line: OrderLine, destination: Destination,
+                   rules: SourcingRules, now: datetime, actor_id: int | None) -> list[_Sourced]:
+    """Allocate the line from its planned sources, re-planning what another order took."""
+    ref = inventory.Ref(order.reference, actor_id)
+    sourced = []
+    remaining = line.quantity
+    for _attempt in range(MAX_SOURCING_ATTEMPTS):
+        plan = plan_line(line.product, remaining, destination, order.channel, rules)
+        if sum(part.quantity for part in plan) < remaining:
+            break
+        for part in plan:
+            location = part.candidate.location
+            if not inventory.allocate(location.id, line.product, part.quantity, order.channel, ref):
+                break  # another order took these units after the plan was read
+            sourced.append(_record_allocation(line, part, destination, now))
+            remaining -= part.quantity
+        if remaining == 0:
+            return sourced
+    raise NotAvailable(_("Not enough %(name)s (%(sku)s) available for this order.",
+                         name=line.product.name, sku=line.product.sku))
+
+
+def _record_allocation(line: OrderLine, part: SourcedQuantity, destination: Destination,
+                       now: datetime) -> _Sourced:
+    candidate = part.candidate
+    leg = _leg(candidate.location, candidate.transport, destination, now)
+    allocation = Allocation(
+        location=candidate.location,
+        quantity=part.quantity,
+        transport=candidate.transport,
+        status=AllocationStatus.ACTIVE,
+        distance_km=candidate.distance_km,
+        explanation=part.explanation,
+        expected_at=leg.arrives_at,
+    )
+    line.allocations.append(allocation)
+    db.session.flush()
+    return _Sourced(allocation, candidate.zone_id, leg)
+
+
+# --- promise ---------------------------------------------------------------------------
+
+
+def _picking_sla() -> timedelta:
+    return current_app.config["PICKING_SLA"]
+
+
+def _leg(source: Location, transport: Transport, destination: Destination, now: datetime) -> _Leg:
+    picked_by = now + _picking_sla()
+    match transport:
+        case Transport.SAME_STORE if destination.store is not None:
+            return _Leg(picked_by, picked_by)
+        case Transport.SAME_STORE:  # the store ships it to the customer
+            return _Leg(picked_by, picked_by + CARRIER_DELIVERY)
+        case Transport.SHUTTLE:
+            return _shuttle_leg(source, destination.store, picked_by, now)
+        case Transport.WAREHOUSE:
+            return _Leg(now, now + CARRIER_DELIVERY)
+        case Transport.DROPSHIP:
+            return _Leg(now, now + timedelta(days=source.lead_time_days))
+
+
+def _shuttle_leg(origin: Location, store: Location, picked_by: datetime, now: datetime) -> _Leg:
+    route = db.session.scalar(
+        select(ShuttleRoute).filter_by(origin_id=origin.id, destination_id=store.id, active=True)
+    )
+    departure = _next_departure(route, picked_by) if route else None
+    if departure is None:
+        return _Leg(picked_by, now + NO_SHUTTLE_ROUTE_DELAY)
+    return _Leg(departure - timedelta(minutes=route.cutoff_minutes),
+                departure + timedelta(minutes=route.transit_minutes))
+
+
+def _next_departure(route: ShuttleRoute, ready_at: datetime) -> datetime | None:
+    """The first departure, on a day the origin is open, whose cut-off is not before ready_at."""
+    origin = route.origin
+    zone = ZoneInfo(origin.timezone)
+    cutoff = timedelta(minutes=route.cutoff_minutes)
+    times = sorted(time.fromisoformat(t) for t in route.departure_times)
+    first_day = ready_at.astimezone(zone).date()
+    for day in (first_day + timedelta(days=n) for n in range(8)):
+        # An origin without opening hours on file is taken as open every day.
+        if origin.opening_hours and WEEKDAYS[day.weekday()] not in origin.opening_hours:
+            continue
+        for departure_time in times:
+            departure = datetime.combine(day, departure_time, tzinfo=zone).astimezone(UTC)
+            if departure - cutoff >= ready_at:
+                return departure
+    return None
+
+
+def _promise(destination: Destination, sourced: list[_Sourced]) -> datetime:
+    """Ready at the pickup store, or delivered to the customer, when the last units are."""
+    latest = max(entry.allocation.expected_at for entry in sourced)
+    store = destination.store
+    if store is not None and any(e.allocation.location_id != store.id for e in sourced):
+        latest += _picking_sla()  # units from elsewhere must be checked in and isolated
+    return latest
+
+
+def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
+                  actor_id: int | None) -> None:
+    store = order.pickup_location
+    for entry in sourced:
+        allocation = entry.allocation
+        source = allocation.location
+        about = dict(order_id=order.id, allocation_id=allocation.id,
+                     product_id=allocation.line.product_id, quantity=allocation.quantity,
+                     actor_id=actor_id)
+        at_pickup_store = store is not None and source.id == store.id
+        if source.is_store:
+            create_task(source.id, TaskKind.PICK, now + _picking_sla(), zone_id=entry.zone_id,
+                        **about)
+            if not at_pickup_store:
+                create_task(source.id, TaskKind.PACK, entry.leg.dispatch_by,
+                            counterpart_location_id=store.id if store else None, **about)
+        if store is not None and not at_pickup_store:
+            create_task(store.id, TaskKind.RECEIVE, allocation.expected_at,
+                        counterpart_location_id=source.id, **about)
+    if store is not None:
+        create_task(store.id, TaskKind.ISOLATE, order.promised_at, order_id=order.id,
+                    quantity=sum(line.quantity for line in order.lines), actor_id=actor_id)
+
+
+# --- cancellation ----------------------------------------------------------------------
+
+
+def cancel_order(order: Order, actor_id: int | None, reason: str = "") -> None:
+    """Give the stock back and stop the work; cancelling twice is harmless."""
+    cancelled = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(OPEN_ORDER_STATUSES))
+        .values(status=OrderStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    if cancelled.rowcount != 1:
+        if order.status == OrderStatus.CANCELLED:
+            return
+        raise DomainError(_("Order %(number)s is closed; it can no longer be cancelled.",
+                            number=order.number))
+    ref = inventory.Ref(order.reference, actor_id, reason)
+    tasks = db.session.scalars(select(Task).where(Task.order_id == order.id)).all()
+    picks_done = {
+        t.allocation_id: t for t in tasks if t.kind == TaskKind.PICK and t.status == TaskStatus.DONE
+    }
+    restock_due = utcnow() + _picking_sla()
+    for line in order.lines:
+        for allocation in line.allocations:
+            if allocation.status != AllocationStatus.ACTIVE:
+                continue
+            inventory.release(allocation.location_id, line.product_id, allocation.quantity, ref)
+            allocation.status = AllocationStatus.RELEASED
+            if allocation.id in picks_done:  # already off the shelf: someone puts it back
+                create_task(allocation.location_id, TaskKind.RESTOCK, restock_due,
+                            order_id=order.id, allocation_id=allocation.id,
+                            product_id=line.product_id, zone_id=picks_done[allocation.id].zone_id,
+                            quantity=allocation.quantity, actor_id=actor_id, note=reason)
+    for task in tasks:
+        if task.status not in FINAL_TASK_STATUSES:
+            cancel_task(task, actor_id, reason)
+    db.session.flush()
+
+
+# --- queries ---------------------------------------------------------------------------
+
+
+def order_plan(order: Order, include_released: bool = False) -> list[LinePlan]:
+    """Each line with the allocations that feed it and why they were chosen."""
+    query = (
+        select(Allocation)
+        .join(Allocation.line)
+        .where(OrderLine.order_id == order.id)
+        .options(selectinload(Allocation.location))
+        .order_by(Allocation.id)
+    )
+    if not include_released:
+        query = query.where(Allocation.status != AllocationStatus.RELEASED)
+    by_line = defaultdict(list)
+    for allocation in db.session.scalars(query):
+        by_line[allocation.order_line_id].append(allocation)
+    return [LinePlan(line, by_line[line.id]) for line in order.lines]
