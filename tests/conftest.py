@@ -6,6 +6,8 @@ the default is a SQLite file in a temporary folder (a file, so threads share it)
 import os
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from omni_store import create_app
@@ -21,6 +23,23 @@ def database_url(tmp_path_factory):
     )
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own application context, as in production.
+
+    Otherwise requests would reuse the `db` fixture's context, and whatever Flask-Login
+    or Flask-Babel cached in `g` (the signed-in user, the locale) would leak from one
+    request into the next. What the test set up is committed first, as it would be
+    before a real request, and the test's open transaction (which on SQLite would hold
+    the write lock) ends.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app(
@@ -32,6 +51,7 @@ def app(database_url):
             "REMEMBER_COOKIE_SECURE": False,
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()

@@ -1,5 +1,5 @@
 """Request-wide behaviour: transactions, sessions, security headers and error rendering."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -32,7 +32,13 @@ def register_hooks(app: Flask) -> None:
 
     @app.before_request
     def declare_write_intent():
-        write_intent.set(request.method not in SAFE_METHODS)
+        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def forget_write_intent(_exc):
+        # The thread goes on to serve other requests (or run a test): leave no trace.
+        if token := g.pop("write_intent_token", None):
+            write_intent.reset(token)
 
     @app.after_request
     def security_headers(response):
