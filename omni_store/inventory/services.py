@@ -40,12 +40,13 @@ def _create_level_if_missing(location_id: int, product_id: int) -> bool:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    result = db.session.execute(
+    created_id = db.session.execute(
         dialect_insert(StockLevel)
         .values(location_id=location_id, product_id=product_id, on_hand=0, allocated=0, quarantine=0)
         .on_conflict_do_nothing(index_elements=["location_id", "product_id"])
-    )
-    return result.rowcount == 1
+        .returning(StockLevel.id)
+    ).scalar_one_or_none()
+    return created_id is not None
 
 
 _levels = StockLevel.__table__
@@ -177,7 +178,8 @@ def receive(location_id: int, product_id: int, quantity: int, ref: Ref = Ref(),
             reason: MovementReason = MovementReason.RECEIPT) -> None:
     """Goods physically arrived and are sellable here."""
     _require_positive(quantity)
-    _apply(location_id, product_id, reason, ref, on_hand=quantity)
+    if not _apply(location_id, product_id, reason, ref, on_hand=quantity):
+        raise RuntimeError("a receipt was refused by the stock guards")  # would be a lost movement
 
 
 def adjust(location_id: int, product_id: int, delta: int, ref: Ref = Ref(),
