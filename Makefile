@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TRANSLATIONS := omni_store/translations
 
-.PHONY: run test install translations migrate seed extract-messages clean
+.PHONY: run test lint install translations migrate seed extract-messages clean
 
 run: install translations migrate seed
 	@echo ""
@@ -20,8 +20,11 @@ run: install translations migrate seed
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install translations
+test: install translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check --quiet omni_store tests bench app.py
 
 install: $(INSTALLED)
 

@@ -64,11 +64,11 @@ def db(app):
     with app.app_context():
         yield _db
         _db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
     limiter.reset()
 
 
-def _empty_all_tables():
+def empty_all_tables():
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import _empty_all_tables
+from tests.conftest import empty_all_tables
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -34,7 +34,7 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
 
 
 @pytest.fixture(scope="package")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from omni_store.core.errors import DomainError
 from omni_store.inventory import services as inventory
+from omni_store.inventory.queries import ledger_mismatches
 from omni_store.inventory.models import (
     Buffer,
     Channel,
@@ -113,19 +114,7 @@ def movement_count(db) -> int:
 
 
 def assert_every_bucket_is_the_sum_of_its_movements(db):
-    sums = {
-        (row.location_id, row.product_id): (row.on_hand, row.allocated, row.quarantine)
-        for row in db.session.execute(
-            select(StockMovement.location_id, StockMovement.product_id,
-                   func.sum(StockMovement.delta_on_hand).label("on_hand"),
-                   func.sum(StockMovement.delta_allocated).label("allocated"),
-                   func.sum(StockMovement.delta_quarantine).label("quarantine"))
-            .group_by(StockMovement.location_id, StockMovement.product_id)
-        )
-    }
-    for level in db.session.scalars(select(StockLevel)):
-        key = (level.location_id, level.product_id)
-        assert (level.on_hand, level.allocated, level.quarantine) == sums.get(key, (0, 0, 0))
+    assert ledger_mismatches() == []
 
 
 # Per (location, product): two quantities, the larger on hand, the smaller allocated.
