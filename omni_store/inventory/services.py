@@ -219,12 +219,21 @@ def remove_allocated(location_id: int, product_id: int, quantity: int,
 
 
 def to_quarantine(location_id: int, product_id: int, quantity: int, ref: Ref = Ref(),
-                  from_sellable: bool = True) -> None:
+                  from_sellable: bool = True,
+                  reason: MovementReason = MovementReason.QUARANTINE) -> None:
     """Set units aside as not sellable; a returned damaged item comes in straight there."""
     _require_positive(quantity)
-    if not _apply(location_id, product_id, MovementReason.QUARANTINE, ref,
+    if not _apply(location_id, product_id, reason, ref,
                   on_hand=-quantity if from_sellable else 0, quarantine=quantity):
         raise NotAvailable(_("Not enough free units to set aside."))
+
+
+def remove_quarantined(location_id: int, product_id: int, quantity: int,
+                       reason: MovementReason, ref: Ref = Ref()) -> None:
+    """Non-sellable units leave the location (to a warehouse, back to a supplier)."""
+    _require_positive(quantity)
+    if not _apply(location_id, product_id, reason, ref, quarantine=-quantity):
+        raise NotAvailable(_("Fewer units are set aside here than leave the location."))
 
 
 def post_count(location_id: int, product_id: int, counted: int, ref: Ref = Ref()) -> int:

@@ -41,6 +41,8 @@ class Location(db.Model):
     does_pickup: Mapped[bool] = mapped_column(Boolean, default=False)
     does_ship_from_store: Mapped[bool] = mapped_column(Boolean, default=False)
     daily_ship_capacity: Mapped[int] = mapped_column(Integer, default=0)
+    # Store setting a manager may turn on: confirm a pick quantity without scanning each unit.
+    allow_pick_without_scan: Mapped[bool] = mapped_column(Boolean, default=False)
     # Days a dropshipping supplier needs before goods reach a store or customer.
     lead_time_days: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -4,12 +4,12 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from omni_store.catalog.models import Product
+from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import utcnow
 from omni_store.core.types import UTCDateTime
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
-from omni_store.network.models import Location
+from omni_store.network.models import Location, Zone
 
 
 class DeliveryMethod(StrEnum):
@@ -97,9 +97,14 @@ class OrderLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # Sold by a marketplace seller rather than from the chain's own stock.
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"))
+    handed_over_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    refused_quantity: Mapped[int] = mapped_column(Integer, default=0)  # refused at the counter
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+    offer: Mapped[Offer | None] = relationship()
     allocations: Mapped[list["Allocation"]] = relationship(
         back_populates="line", order_by="Allocation.id"
     )
@@ -123,3 +128,27 @@ class Allocation(db.Model):
 
     line: Mapped[OrderLine] = relationship(back_populates="allocations")
     location: Mapped[Location] = relationship()
+
+
+class HoldStatus(StrEnum):
+    ACTIVE = "active"  # items wait in the slot for their customer
+    COLLECTED = "collected"  # handed over (final)
+    RELEASED = "released"  # expired or cancelled; items went back to stock (final)
+
+
+class Hold(db.Model):
+    """Items of an order waiting in a hold-zone slot until the customer comes."""
+
+    __tablename__ = "hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)  # units in the slot, for its capacity
+    status: Mapped[HoldStatus] = mapped_column(String(16), default=HoldStatus.ACTIVE, index=True)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship()
+    zone: Mapped[Zone] = relationship()

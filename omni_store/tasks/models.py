@@ -51,6 +51,10 @@ class Task(db.Model):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id"))
     quantity: Mapped[int] = mapped_column(Integer, default=0)
+    # Units already scanned or confirmed (pick, pack, restock progress).
+    done_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id"), index=True)
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("return.id"), index=True)
     # Where the goods go or come from, for pack/receive (another location).
     counterpart_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -64,6 +68,7 @@ class Task(db.Model):
     allocation: Mapped[Allocation | None] = relationship()
     product: Mapped[Product | None] = relationship()
     zone: Mapped[Zone | None] = relationship()
+    parcel: Mapped["Parcel | None"] = relationship()  # noqa: F821  (omni_store.shuttles.models)
     events: Mapped[list["TaskEvent"]] = relationship(
         back_populates="task", order_by="TaskEvent.id"
     )

@@ -1,0 +1,1 @@
+"""Events for other systems and customers, written in the same transaction as the change."""

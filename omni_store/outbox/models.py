@@ -1,0 +1,34 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omni_store.core.clock import utcnow
+from omni_store.core.types import UTCDateTime
+from omni_store.extensions import db
+
+
+class EventKind(StrEnum):
+    READY_FOR_PICKUP = "ready_for_pickup"
+    HOLD_EXPIRY_REMINDER = "hold_expiry_reminder"
+    APPOINTMENT_REMINDER = "appointment_reminder"
+    SHUTTLE_DISPATCHED = "shuttle_dispatched"
+    REFUND_TO_ISSUE = "refund_to_issue"  # for the ERP
+    MARKETPLACE_RETURN = "marketplace_return"  # for the seller's return process
+
+
+class OutboxEvent(db.Model):
+    """Delivered later by a sender; nothing is lost if the sender is down."""
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(String(32), index=True)
+    # Unique: writing the same event twice (a double tap, a re-run job) keeps one.
+    dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

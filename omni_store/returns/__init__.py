@@ -1,0 +1,1 @@
+"""Customer returns: inspection line by line, disposition, refund record."""

@@ -1,0 +1,1 @@
+"""Shuttle runs and parcels: packing, labels, loading, dispatch and receipt."""
