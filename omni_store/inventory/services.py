@@ -218,6 +218,14 @@ def remove_allocated(location_id: int, product_id: int, quantity: int,
         raise NotAvailable(_("Fewer units are allocated here than leave the location."))
 
 
+def receive_allocated(location_id: int, product_id: int, quantity: int,
+                      reason: MovementReason, ref: Ref = Ref()) -> None:
+    """Units arrive already promised to an order (a shuttle parcel, a dropship delivery)."""
+    _require_positive(quantity)
+    if not _apply(location_id, product_id, reason, ref, on_hand=quantity, allocated=quantity):
+        raise RuntimeError("an allocated receipt was refused by the stock guards")
+
+
 def to_quarantine(location_id: int, product_id: int, quantity: int, ref: Ref = Ref(),
                   from_sellable: bool = True,
                   reason: MovementReason = MovementReason.QUARANTINE) -> None:

@@ -45,7 +45,8 @@ class Transport(StrEnum):
 
 
 class AllocationStatus(StrEnum):
-    ACTIVE = "active"  # units promised at the source
+    ACTIVE = "active"  # units promised at `location` (the source, or the store they reached)
+    IN_TRANSIT = "in_transit"  # units travel in a parcel; they belong to neither location
     RELEASED = "released"  # promise given back (cancel, re-source)
     FULFILLED = "fulfilled"  # units left the source for this order
 

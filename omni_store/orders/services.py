@@ -6,9 +6,8 @@ covered undoes the whole intake. Services flush; the caller commits.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,7 +21,8 @@ from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotF
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import Channel
-from omni_store.network.models import WEEKDAYS, Location, LocationKind, ShuttleRoute
+from omni_store.network.models import Location, LocationKind, ShuttleRoute
+from omni_store.network.timetable import next_departure
 from omni_store.orders.models import (
     OPEN_ORDER_STATUSES,
     STORE_DELIVERY_METHODS,
@@ -319,29 +319,11 @@ def _shuttle_leg(origin: Location, store: Location, picked_by: datetime, now: da
     route = db.session.scalar(
         select(ShuttleRoute).filter_by(origin_id=origin.id, destination_id=store.id, active=True)
     )
-    departure = _next_departure(route, picked_by) if route else None
+    departure = next_departure(route, picked_by) if route else None
     if departure is None:
         return _Leg(picked_by, now + NO_SHUTTLE_ROUTE_DELAY)
     return _Leg(departure - timedelta(minutes=route.cutoff_minutes),
                 departure + timedelta(minutes=route.transit_minutes))
-
-
-def _next_departure(route: ShuttleRoute, ready_at: datetime) -> datetime | None:
-    """The first departure, on a day the origin is open, whose cut-off is not before ready_at."""
-    origin = route.origin
-    zone = ZoneInfo(origin.timezone)
-    cutoff = timedelta(minutes=route.cutoff_minutes)
-    times = sorted(time.fromisoformat(t) for t in route.departure_times)
-    first_day = ready_at.astimezone(zone).date()
-    for day in (first_day + timedelta(days=n) for n in range(8)):
-        # An origin without opening hours on file is taken as open every day.
-        if origin.opening_hours and WEEKDAYS[day.weekday()] not in origin.opening_hours:
-            continue
-        for departure_time in times:
-            departure = datetime.combine(day, departure_time, tzinfo=zone).astimezone(UTC)
-            if departure - cutoff >= ready_at:
-                return departure
-    return None
 
 
 def _promise(destination: Destination, sourced: list[_Sourced]) -> datetime:

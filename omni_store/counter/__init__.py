@@ -1,0 +1,1 @@
+"""The pickup counter: finding a customer's order and handing it over."""

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("returns", __name__, url_prefix="/returns")

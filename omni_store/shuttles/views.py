@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("shuttles", __name__, url_prefix="/shuttles")
