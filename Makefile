@@ -24,7 +24,7 @@ test: install translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check --quiet omni_store tests app.py
+	$(BIN)/ruff check --quiet omni_store tests bench app.py
 
 install: $(INSTALLED)
 
