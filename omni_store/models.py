@@ -9,3 +9,4 @@ from omni_store.orders.models import Hold  # noqa: F401
 from omni_store.outbox.models import OutboxEvent  # noqa: F401
 from omni_store.returns.models import Return, ReturnLine  # noqa: F401
 from omni_store.shuttles.models import NumberSequence, Parcel, ParcelLine, ShuttleRun  # noqa: F401
+from omni_store.counter.models import HandoverScan  # noqa: F401

@@ -16,6 +16,8 @@ class EventKind(StrEnum):
     SHUTTLE_DISPATCHED = "shuttle_dispatched"
     REFUND_TO_ISSUE = "refund_to_issue"  # for the ERP
     MARKETPLACE_RETURN = "marketplace_return"  # for the seller's return process
+    SUPPLIER_RETURN = "supplier_return"  # for purchasing: ask the supplier to take units back
+    ORDER_HANDED_OVER = "order_handed_over"  # for the ERP and the customer: what left the counter
 
 
 class OutboxEvent(db.Model):
