@@ -148,3 +148,31 @@ def counted_statements():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+# --- orders at the counter and back as returns (counter and returns tests) ----------------
+
+
+def ready_order(store_loc: Location, slot: Zone, lines, **fields):
+    """A pickup order waiting in `slot`, as the isolate step leaves it (set up directly)."""
+    from omni_store.orders.models import Hold, OrderStatus
+    from omni_store.orders.services import place_order
+
+    order = place_order(order_request(lines, store_loc=store_loc, **fields))
+    order.status = OrderStatus.READY
+    db.session.add(Hold(order_id=order.id, zone_id=slot.id, quantity=sum(q for _p, q in lines),
+                        expires_at=utcnow() + timedelta(days=3)))
+    db.session.flush()
+    return order
+
+
+def handed_over_order(store_loc: Location, slot: Zone, lines, **fields):
+    """A pickup order the customer collected, through the counter's real services."""
+    from omni_store.counter.services import hand_over, pending_scans, scan_out
+
+    order = ready_order(store_loc, slot, lines, **fields)
+    for line in order.lines:
+        for n in range(line.quantity):
+            scan_out(order, line.product.ean, f"setup-{line.id}-{n}", None)
+    hand_over(order, pending_scans(order.id), {}, None)
+    return order

@@ -269,7 +269,7 @@ def _apply(order: Order, change: _LineChange, ref: inventory.Ref, actor_id: int 
         # The refused units are off the shelf, at the counter: someone puts them back.
         create_task(store_id, TaskKind.RESTOCK, now + current_app.config["PICKING_SLA"],
                     order_id=order.id, product_id=line.product_id,
-                    zone_id=_home_zone(store_id, line.product_id), quantity=change.refused,
+                    zone_id=home_zone(store_id, line.product_id), quantity=change.refused,
                     actor_id=actor_id, note=change.reason)
 
 
@@ -305,7 +305,8 @@ def _consume_scans(line: OrderLine, units: int, now) -> None:
     )
 
 
-def _home_zone(store_id: int, product_id: int) -> int | None:
+def home_zone(store_id: int, product_id: int) -> int | None:
+    """The zone where the store keeps the product: where released or returned units go back."""
     return db.session.scalar(
         select(StockLevel.zone_id).filter_by(location_id=store_id, product_id=product_id)
     )

@@ -1,14 +1,11 @@
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from omni_store.core.clock import utcnow
 from omni_store.inventory.models import StockLevel
 from omni_store.network.models import ZoneKind
-from omni_store.orders.models import Hold, Order, OrderStatus
-from omni_store.orders.services import place_order
+from omni_store.orders.models import Order
 from tests import factories
 
 
@@ -29,13 +26,5 @@ def shop(db):
                            other=factories.store("PAR-BAS"))
 
 
-def ready_order(shop, lines, store=None, email="camille.martin@test.example", **fields) -> Order:
-    """An order waiting in a hold slot, as the isolate step leaves it."""
-    store = store or shop.store
-    order = place_order(factories.order_request(lines, store_loc=store, email=email, **fields))
-    order.status = OrderStatus.READY
-    factories.db.session.add(Hold(order_id=order.id, zone_id=shop.slot.id,
-                                  quantity=sum(q for _p, q in lines),
-                                  expires_at=utcnow() + timedelta(days=3)))
-    factories.db.session.flush()
-    return order
+def ready_order(shop, lines, store=None, **fields) -> Order:
+    return factories.ready_order(store or shop.store, shop.slot, lines, **fields)
