@@ -10,6 +10,7 @@ from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
 from omni_store.network.models import Zone
+from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
 MAX_RESULTS = 25
 
@@ -21,6 +22,8 @@ class StoreStock:
     quarantine: int
     zone: Zone | None
     atp: dict[Channel, int]  # available to promise, per channel, buffers applied
+    # Sellable units not yet back in their zone (open restock tasks): in the backroom.
+    in_backroom: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def stock_in_current_store(products: list[Product]) -> list[ProductInStore]:
         )
     }
     buffers = {channel: BufferTable(channel, products) for channel in Channel}
+    in_backroom = _waiting_restock([p.id for p in products])
     results = []
     for product in products:
         level = levels.get(product.id)
@@ -112,6 +116,17 @@ def stock_in_current_store(products: list[Product]) -> list[ProductInStore]:
                     channel: atp(level, table.quantity(level.location_id, product))
                     for channel, table in buffers.items()
                 },
+                in_backroom=in_backroom.get(product.id, 0),
             )
         results.append(ProductInStore(product, stock))
     return results
+
+
+def _waiting_restock(product_ids: list[int]) -> dict[int, int]:
+    """Per product, units of open restock tasks in the current store, in one query."""
+    rows = db.session.execute(scoped(
+        select(Task.product_id, func.sum(Task.quantity))
+        .where(Task.kind == TaskKind.RESTOCK, Task.status.in_(OPEN_TASK_STATUSES),
+               Task.product_id.in_(product_ids))
+        .group_by(Task.product_id), Task))
+    return {product_id: int(units) for product_id, units in rows}

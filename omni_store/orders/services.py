@@ -117,7 +117,7 @@ def place_order(request: OrderRequest, actor_id: int | None = None,
             for line in order.lines
             for entry in _allocate_line(order, line, valid.destination, rules, now, actor_id)
         ]
-        order.promised_at = _promise(valid.destination, sourced)
+        order.promised_at = _promise(valid.destination, [entry.allocation for entry in sourced])
         _create_tasks(order, sourced, now, actor_id)
     return order
 
@@ -254,11 +254,13 @@ def _customer(request: OrderRequest, email: str) -> Customer:
 
 
 def _allocate_line(order: Order, line: OrderLine, destination: Destination,
-                   rules: SourcingRules, now: datetime, actor_id: int | None) -> list[_Sourced]:
-    """Allocate the line from its planned sources, re-planning what another order took."""
+                   rules: SourcingRules, now: datetime, actor_id: int | None,
+                   quantity: int | None = None) -> list[_Sourced]:
+    """Allocate `quantity` units of the line (all of it by default) from its planned
+    sources, re-planning what another order took."""
     ref = inventory.Ref(order.reference, actor_id)
     sourced = []
-    remaining = line.quantity
+    remaining = line.quantity if quantity is None else quantity
     for _attempt in range(MAX_SOURCING_ATTEMPTS):
         plan = plan_line(line.product, remaining, destination, order.channel, rules)
         if sum(part.quantity for part in plan) < remaining:
@@ -326,17 +328,19 @@ def _shuttle_leg(origin: Location, store: Location, picked_by: datetime, now: da
                 departure + timedelta(minutes=route.transit_minutes))
 
 
-def _promise(destination: Destination, sourced: list[_Sourced]) -> datetime:
+def _promise(destination: Destination, allocations: list[Allocation]) -> datetime:
     """Ready at the pickup store, or delivered to the customer, when the last units are."""
-    latest = max(entry.allocation.expected_at for entry in sourced)
+    latest = max(allocation.expected_at for allocation in allocations)
     store = destination.store
-    if store is not None and any(e.allocation.location_id != store.id for e in sourced):
+    if store is not None and any(a.location_id != store.id for a in allocations):
         latest += _picking_sla()  # units from elsewhere must be checked in and isolated
     return latest
 
 
 def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
                   actor_id: int | None) -> None:
+    """The work each source and the pickup store do for these allocations. The pickup
+    store's ISOLATE comes later, from fulfilment.advance, once every unit is there."""
     store = order.pickup_location
     for entry in sourced:
         allocation = entry.allocation
@@ -354,9 +358,108 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
         if store is not None and not at_pickup_store:
             create_task(store.id, TaskKind.RECEIVE, allocation.expected_at,
                         counterpart_location_id=source.id, **about)
-    if store is not None:
-        create_task(store.id, TaskKind.ISOLATE, order.promised_at, order_id=order.id,
-                    quantity=sum(line.quantity for line in order.lines), actor_id=actor_id)
+
+
+# --- re-sourcing a shortfall -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Excluding:
+    """The same rules, without one location's candidates (the one found short)."""
+
+    rules: SourcingRules
+    location_id: int
+
+    def rank(self, candidates, need):
+        return self.rules.rank([c for c in candidates if c.location.id != self.location_id], need)
+
+    def explain(self, candidate, quantity, choice, need, ranking):
+        return self.rules.explain(candidate, quantity, choice, need, ranking)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """What re-sourcing did with the units missing at a source."""
+
+    missing: int
+    new_allocations: list[Allocation]
+
+    @property
+    def covered(self) -> bool:
+        return sum(a.quantity for a in self.new_allocations) == self.missing
+
+
+def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | None,
+                       rules: SourcingRules = NEAREST_FIRST) -> Shortfall:
+    """Units promised at a source are not there: promise them from elsewhere.
+
+    The caller has already taken the missing units out of stock (short_pick). The
+    allocation shrinks, the work that depended on it shrinks with it, and the missing
+    units are allocated at other sources with their own tasks; the order's promise moves.
+    If no other source has them, the order keeps what it has: its lines show the gap
+    (`uncovered_units`) for a manager to settle with the customer.
+    """
+    if not isinstance(missing, int) or not 1 <= missing <= allocation.quantity:
+        raise InvalidInput(_("The missing quantity must be from 1 to %(max)d.",
+                             max=allocation.quantity))
+    line = allocation.line
+    order = line.order
+    allocation.quantity -= missing
+    if allocation.quantity == 0:
+        allocation.status = AllocationStatus.RELEASED
+    _shrink_dependent_tasks(allocation, actor_id)
+    now = utcnow()
+    destination = _destination_of(order)
+    try:
+        with db.session.begin_nested():
+            sourced = _allocate_line(order, line, destination,
+                                     _Excluding(rules, allocation.location_id), now, actor_id,
+                                     quantity=missing)
+            _create_tasks(order, sourced, now, actor_id)
+    except NotAvailable:
+        db.session.flush()
+        return Shortfall(missing, [])
+    active = [a for a in _order_allocations(order) if a.status != AllocationStatus.RELEASED]
+    order.promised_at = _promise(destination, active)
+    db.session.flush()
+    return Shortfall(missing, [entry.allocation for entry in sourced])
+
+
+def _shrink_dependent_tasks(allocation: Allocation, actor_id: int | None) -> None:
+    """Open work moving this allocation's units (pack, receive) now moves fewer of them."""
+    tasks = db.session.scalars(
+        select(Task).where(Task.allocation_id == allocation.id,
+                           Task.status.not_in(FINAL_TASK_STATUSES | {TaskStatus.EXCEPTION}))
+    ).all()
+    for task in tasks:
+        if allocation.quantity == 0:
+            cancel_task(task, actor_id, "re-sourced")
+        else:
+            task.quantity = allocation.quantity
+    db.session.flush()
+
+
+def _destination_of(order: Order) -> Destination:
+    if order.pickup_location is not None:
+        return Destination.pickup_store(order.delivery_method, order.pickup_location)
+    return Destination.address(order.delivery_method, order.ship_latitude, order.ship_longitude)
+
+
+def _order_allocations(order: Order) -> list[Allocation]:
+    return list(db.session.scalars(
+        select(Allocation).join(Allocation.line).where(OrderLine.order_id == order.id)
+        .order_by(Allocation.id)
+    ))
+
+
+def uncovered_units(order: Order) -> dict[int, int]:
+    """Per order line id, units no source is allocated for (a short pick found nowhere)."""
+    covered: dict[int, int] = defaultdict(int)
+    for allocation in _order_allocations(order):
+        if allocation.status != AllocationStatus.RELEASED:
+            covered[allocation.order_line_id] += allocation.quantity
+    gaps = {line.id: line.quantity - covered[line.id] for line in order.lines}
+    return {line_id: gap for line_id, gap in gaps.items() if gap > 0}
 
 
 # --- cancellation ----------------------------------------------------------------------

@@ -2,11 +2,14 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 
-from omni_store.core.errors import DomainError
+from omni_store.auth.models import STAFF_ROLES, User
+from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.extensions import db
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKind, TaskStatus
+
+MAX_SCAN_ID_LENGTH = 64
 
 
 class TaskConflict(DomainError):
@@ -96,3 +99,91 @@ def complete_task(task: Task, actor_id: int | None, note: str = "") -> None:
 def cancel_task(task: Task, actor_id: int | None, note: str = "") -> None:
     """No longer needed (order cancelled or re-sourced); a closed task stays as it is."""
     _transition(task, OPEN_TASK_STATUSES | {TaskStatus.EXCEPTION}, TaskStatus.CANCELLED, actor_id, note)
+
+
+def assign_task(task: Task, assignee_id: int, manager_id: int) -> None:
+    """A manager gives an open or claimed task to an associate of the same store."""
+    assignee = db.session.get(User, assignee_id)
+    if (assignee is None or not assignee.active or assignee.store_id != task.location_id
+            or assignee.role not in STAFF_ROLES):
+        raise InvalidInput(_("Choose someone who works in this store."))
+    if task.assignee_id == assignee_id and task.status == TaskStatus.IN_PROGRESS:
+        return
+    if not _transition(task, OPEN_TASK_STATUSES, TaskStatus.IN_PROGRESS, manager_id,
+                       f"assigned to {assignee.name}", assignee_id=assignee_id):
+        raise TaskConflict(_("This task is already closed."))
+
+
+def stop_with_exception(task: Task, actor_id: int | None, note: str = "") -> None:
+    """Stopped by a problem (nothing found on a pick): a manager sees it."""
+    if not _transition(task, OPEN_TASK_STATUSES, TaskStatus.EXCEPTION, actor_id, note):
+        raise TaskConflict(_("This task is already closed."))
+
+
+def start_working(task: Task, user_id: int) -> None:
+    """Acting on an open task claims it; a task someone else is on is theirs."""
+    if task.status == TaskStatus.OPEN:
+        claim_task(task, user_id)
+    elif task.status != TaskStatus.IN_PROGRESS:
+        raise TaskConflict(_("This task is already closed."))
+    elif task.assignee_id != user_id:
+        raise TaskConflict(_("%(name)s is working on this task.", name=task.assignee.name))
+
+
+def valid_scan_id(scan_id: str | None) -> str:
+    """The random id a screen puts in each form it renders, so a second submit is seen."""
+    scan_id = (scan_id or "").strip()
+    if not scan_id or len(scan_id) > MAX_SCAN_ID_LENGTH or not scan_id.isalnum():
+        raise InvalidInput(_("This form has expired. Reload the page and try again."))
+    return scan_id
+
+
+def scan_applied(task: Task, scan_id: str) -> bool:
+    return db.session.scalar(select(exists().where(
+        TaskEvent.task_id == task.id, TaskEvent.note == f"scan:{scan_id}"))) or False
+
+
+def count_one_unit(task: Task, scan_id: str, actor_id: int, limit: int | None = None) -> bool:
+    """Add one scanned unit to the task's progress, once per scan id.
+
+    The UPDATE only applies if the progress is still what was read (compare and set): of
+    two requests carrying the same scan, the second finds it changed, then finds the
+    first one's scan and does nothing. False: this scan was already counted.
+    """
+    for _attempt in range(3):
+        if scan_applied(task, scan_id):
+            return False
+        seen = task.done_quantity
+        conditions = [Task.id == task.id, Task.done_quantity == seen,
+                      Task.status == TaskStatus.IN_PROGRESS]
+        if limit is not None:
+            conditions.append(Task.done_quantity < limit)
+        result = db.session.execute(
+            update(Task).where(*conditions).values(done_quantity=seen + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            db.session.add(TaskEvent(task_id=task.id, from_status=task.status,
+                                     to_status=task.status, actor_id=actor_id,
+                                     note=f"scan:{scan_id}"))
+            db.session.flush()
+            db.session.refresh(task)
+            return True
+        db.session.refresh(task)
+        if task.status != TaskStatus.IN_PROGRESS or (limit is not None and task.done_quantity >= limit):
+            return False
+    raise TaskConflict(_("Several scans arrived at once. Scan again."))
+
+
+def set_progress(task: Task, done_quantity: int, actor_id: int, note: str) -> None:
+    """Record progress entered as a number (a confirmed quantity, a count typed in)."""
+    result = db.session.execute(
+        update(Task).where(Task.id == task.id, Task.status == TaskStatus.IN_PROGRESS)
+        .values(done_quantity=done_quantity).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise TaskConflict(_("This task is already closed."))
+    db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=task.status,
+                             actor_id=actor_id, note=note[:200]))
+    db.session.flush()
+    db.session.refresh(task)

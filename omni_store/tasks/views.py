@@ -1,20 +1,47 @@
-"""The associate's day: the store's open tasks, live."""
+"""The associate's day: the store's open tasks, live, and the screen of each task.
+
+Every action is a POST that calls one service, commits, and redirects (303) to the
+screen it came from: a plain form gets the page back, htmx follows the redirect and
+swaps the fragment. A refused action is a toast.
+"""
+import secrets
 from datetime import timedelta
 from typing import NamedTuple
 
-from flask import Blueprint
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 
-from omni_store.auth.models import STAFF_ROLES
-from omni_store.auth.scoping import roles_required
+from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
+from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
+from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
-from omni_store.tasks import queries
-from omni_store.tasks.models import TaskKind
+from omni_store.extensions import db
+from omni_store.network.services import set_pick_without_scan
+from omni_store.orders.models import OrderStatus
+from omni_store.orders.services import order_plan, uncovered_units
+from omni_store.tasks import counting, isolating, picking, queries, restocking
+from omni_store.tasks.forms import id_field, text_field, whole_number
+from omni_store.tasks.models import TaskKind, TaskStatus
+from omni_store.tasks.services import assign_task, claim_task, release_task
 
 bp = Blueprint("tasks", __name__)
+
+SHOW_LABELS = {
+    queries.Show.MINE: _l("Mine"),
+    queries.Show.UNASSIGNED: _l("Unassigned"),
+    queries.Show.ALL: _l("All"),
+}
+# Screens of other teams' task kinds, by endpoint; linked to once they exist.
+OTHER_SCREENS = {TaskKind.PACK: "shuttles.pack_task", TaskKind.RECEIVE: "shuttles.receive_task"}
+# The camera's barcode reader compiles a WebAssembly module: allowed on task screens only.
+TASK_SCREEN_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'"
+)
 
 TASK_KIND_LABELS = {
     TaskKind.PICK: _l("Pick"),
@@ -25,6 +52,24 @@ TASK_KIND_LABELS = {
     TaskKind.RETURN_INSPECT: _l("Inspect return"),
     TaskKind.RESTOCK: _l("Restock"),
     TaskKind.COUNT: _l("Count"),
+}
+
+TASK_STATUS_LABELS = {
+    TaskStatus.OPEN: _l("Open"),
+    TaskStatus.IN_PROGRESS: _l("In progress"),
+    TaskStatus.DONE: _l("Done"),
+    TaskStatus.EXCEPTION: _l("Stopped"),
+    TaskStatus.CANCELLED: _l("Cancelled"),
+}
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.SOURCED: _l("Sourced"),
+    OrderStatus.PICKING: _l("Being prepared"),
+    OrderStatus.READY: _l("Ready for pickup"),
+    OrderStatus.HANDED_OVER: _l("Handed over"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.EXPIRED: _l("Expired"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
 }
 
 SOON = timedelta(minutes=30)
@@ -38,8 +83,199 @@ class Due(NamedTuple):
 @bp.get("/")
 @roles_required(*STAFF_ROLES)
 def today():
+    try:
+        show = queries.Show(request.args.get("show", queries.Show.ALL))
+    except ValueError:
+        show = queries.Show.ALL
     return render_page("tasks/today.html", "tasks/_today_list.html",
-                       groups=queries.open_tasks_by_kind(), now=utcnow())
+                       groups=queries.open_tasks_by_kind(show, current_user.id), now=utcnow(),
+                       show=show, show_labels=SHOW_LABELS)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@roles_required(*STAFF_ROLES)
+def claim(task_id: int):
+    claim_task(queries.task_for_screen(task_id), current_user.id)
+    db.session.commit()
+    return redirect_back(), 303
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@roles_required(*STAFF_ROLES)
+def release(task_id: int):
+    release_task(queries.task_for_screen(task_id), current_user.id)
+    db.session.commit()
+    return redirect_back(), 303
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@roles_required(*MANAGING_ROLES)
+def assign(task_id: int):
+    assignee_id = id_field("assignee_id", _("Choose who does this task."))
+    assign_task(queries.task_for_screen(task_id), assignee_id, current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+# --- the screen of one task ------------------------------------------------------------
+
+
+@bp.get("/tasks/<int:task_id>")
+@roles_required(*STAFF_ROLES)
+def task_screen(task_id: int):
+    task = queries.task_for_screen(task_id)
+    if task.kind in OTHER_SCREENS and OTHER_SCREENS[task.kind] in current_app.view_functions:
+        return redirect(url_for(OTHER_SCREENS[task.kind], task_id=task.id))
+    context = dict(task=task, now=utcnow(), next_task=None, staff=[])
+    if current_user.is_manager and task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS):
+        context["staff"] = queries.store_staff()
+    if task.status in (TaskStatus.DONE, TaskStatus.EXCEPTION):
+        context["next_task"] = queries.next_task_of_order(task)
+    match task.kind:
+        case TaskKind.PICK:
+            context.update(shelf=queries.product_zone(task) or task.zone,
+                           short_reasons=picking.SHORT_PICK_REASONS)
+        case TaskKind.ISOLATE:
+            context.update(hold=isolating.hold_of(task),
+                           proposed=isolating.propose_slot(task)
+                           if task.status != TaskStatus.DONE else None)
+        case TaskKind.COUNT:
+            context.update(state=counting.count_state(task), shelf=queries.product_zone(task))
+        case TaskKind.RESTOCK:
+            context.update(shelf=restocking.home_zone(task))
+    response = render_page("tasks/task.html", "tasks/_task_screen.html", **context)
+    response.headers["Content-Security-Policy"] = TASK_SCREEN_CSP
+    return response
+
+
+def _back_to(task_id: int):
+    return redirect(url_for("tasks.task_screen", task_id=task_id), 303)
+
+
+def _scan_id() -> str:
+    return text_field("scan_id", 64)
+
+
+@bp.post("/tasks/<int:task_id>/pick/scan")
+@roles_required(*STAFF_ROLES)
+def pick_scan(task_id: int):
+    picking.record_pick_scan(queries.task_for_screen(task_id), text_field("barcode", 64),
+                             current_user.id, _scan_id())
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/pick/confirm")
+@roles_required(*STAFF_ROLES)
+def pick_confirm(task_id: int):
+    picking.confirm_pick_quantity(queries.task_for_screen(task_id), current_user.id, _scan_id())
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/pick/short")
+@roles_required(*STAFF_ROLES)
+def pick_short(task_id: int):
+    missing = whole_number("missing", _("The missing quantity"))
+    picking.report_short_pick(queries.task_for_screen(task_id), missing, text_field("reason", 40),
+                              current_user.id, detail=text_field("detail", 200))
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/isolate")
+@roles_required(*STAFF_ROLES)
+def isolate(task_id: int):
+    isolating.isolate_order(queries.task_for_screen(task_id), text_field("slot", 64),
+                            current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/count/zone")
+@roles_required(*STAFF_ROLES)
+def count_zone(task_id: int):
+    counting.confirm_count_zone(queries.task_for_screen(task_id), text_field("zone", 64),
+                                current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/count/scan")
+@roles_required(*STAFF_ROLES)
+def count_scan(task_id: int):
+    counting.record_count_scan(queries.task_for_screen(task_id), text_field("barcode", 64),
+                               current_user.id, _scan_id())
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/count/submit")
+@roles_required(*STAFF_ROLES)
+def count_submit(task_id: int):
+    counted = whole_number("counted", _("The count"))
+    counting.submit_count(queries.task_for_screen(task_id), counted, current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/restock/item")
+@roles_required(*STAFF_ROLES)
+def restock_item(task_id: int):
+    restocking.take_restock_items(queries.task_for_screen(task_id), text_field("barcode", 64),
+                                  current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/restock/zone")
+@roles_required(*STAFF_ROLES)
+def restock_zone(task_id: int):
+    restocking.put_back(queries.task_for_screen(task_id), text_field("zone", 64), current_user.id)
+    db.session.commit()
+    return _back_to(task_id)
+
+
+# --- an order, the store's settings ------------------------------------------------------
+
+
+@bp.get("/orders/<number>")
+@roles_required(*STAFF_ROLES)
+def order_detail(number: str):
+    found = queries.order_for_store(number[:20])
+    return render_page("tasks/order.html", "tasks/_order.html", found=found,
+                       plan=order_plan(found.order), gaps=uncovered_units(found.order),
+                       now=utcnow())
+
+
+@bp.get("/store/settings")
+@roles_required(*MANAGING_ROLES)
+def store_settings():
+    return render_page("tasks/store_settings.html", "tasks/_store_settings.html",
+                       store=current_store())
+
+
+@bp.post("/store/settings")
+@roles_required(*MANAGING_ROLES)
+def save_store_settings():
+    set_pick_without_scan(current_store(), request.form.get("allow_pick_without_scan") == "on")
+    db.session.commit()
+    return redirect(url_for("tasks.store_settings"), 303)
+
+
+@bp.post("/store/counts")
+@roles_required(*MANAGING_ROLES)
+def request_count():
+    task = counting.request_count(current_store().id, text_field("product", 64),
+                                  text_field("zone", 64), current_user.id)
+    db.session.commit()
+    return _back_to(task.id)
+
+
+@bp.app_template_global()
+def new_scan_id() -> str:
+    """Each rendered scan form carries its own id: submitting it twice counts once."""
+    return secrets.token_hex(16)
 
 
 @bp.app_template_global()
@@ -69,3 +305,13 @@ def _duration(minutes: int) -> str:
 @bp.app_template_global()
 def task_kind_label(kind: str) -> str:
     return str(TASK_KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def task_status_label(status: str) -> str:
+    return str(TASK_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def order_status_label(status: str) -> str:
+    return str(ORDER_STATUS_LABELS.get(status, status))

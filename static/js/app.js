@@ -45,6 +45,8 @@
   document.addEventListener("htmx:responseError", function (event) {
     showToast(serverMessage(event.detail.xhr));
   });
+  // Other scripts (the camera scanner) report their problems the same way.
+  document.addEventListener("omni:toast", function (event) { showToast(event.detail.message); });
   ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, function () { showToast(toastRegion().dataset.networkError); });
   });

@@ -38,8 +38,7 @@ def test_collect_from_the_store_itself(db, chain, now):
     assert order.promised_at == now + SLA
     assert work_of(db, order) == [
         (TaskKind.PICK, "PAR-RIV", None, "PHONE-A", 2, now + SLA),
-        (TaskKind.ISOLATE, "PAR-RIV", None, None, 2, now + SLA),
-    ]
+    ]  # the ISOLATE appears once the units are picked (tests/orders/test_fulfilment.py)
     pick = db.session.scalar(select(Task).filter_by(kind=TaskKind.PICK))
     assert (pick.zone_id, pick.allocation_id, pick.status) == (
         zone.id, order.lines[0].allocations[0].id, TaskStatus.OPEN)
@@ -67,7 +66,6 @@ def test_every_source_gets_its_work_and_the_promise_waits_for_the_last(db, chain
         (TaskKind.RECEIVE, "PAR-RIV", "PAR-BAS", "PHONE-A", 1, shuttle_arrives),
         (TaskKind.RECEIVE, "PAR-RIV", "WH-GEN", "CASE-1", 1, now + timedelta(days=2)),
         (TaskKind.RECEIVE, "PAR-RIV", "SUP-TECH", "CHG-1", 1, dropship_arrives),
-        (TaskKind.ISOLATE, "PAR-RIV", None, None, 4, dropship_arrives + SLA),
     ]
     expected = {a.location.code: a.expected_at for line in order.lines for a in line.allocations}
     assert expected == {"PAR-RIV": now + SLA, "PAR-BAS": shuttle_arrives,

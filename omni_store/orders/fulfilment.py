@@ -1,0 +1,86 @@
+"""Where an order stands in the store, moved on after each finished step (DESIGN §5).
+
+`advance(order)` is called after a pick, a receipt or an isolation completes. It reads the
+order's tasks and moves the order: SOURCED → PICKING once work has started; when every
+unit is physically at the pickup store, the ISOLATE task appears; once isolated, READY
+and the customer is told. Calling it again changes nothing.
+"""
+from sqlalchemy import select, update
+
+from omni_store.core.clock import utcnow
+from omni_store.extensions import db
+from omni_store.orders.models import Hold, HoldStatus, Order, OrderStatus
+from omni_store.orders.services import uncovered_units
+from omni_store.outbox.models import EventKind
+from omni_store.outbox.services import record_event
+from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind, TaskStatus
+from omni_store.tasks.services import create_task
+
+# Work at the pickup store that brings units there.
+ARRIVAL_KINDS = frozenset({TaskKind.PICK, TaskKind.RECEIVE})
+STARTED_STATUSES = frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.EXCEPTION})
+
+
+def advance(order: Order, actor_id: int | None = None) -> None:
+    # The order row is the lock: two steps finishing at once must not both add an ISOLATE.
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    tasks = list(db.session.scalars(
+        select(Task).where(Task.order_id == order.id).execution_options(populate_existing=True)
+    ))
+    if any(t.status in STARTED_STATUSES for t in tasks):
+        _move(order, {OrderStatus.SOURCED}, OrderStatus.PICKING)
+    store_id = order.pickup_location_id
+    if store_id is None:
+        return  # shipped to the customer: no hold slot
+    isolate = next((t for t in tasks if t.kind == TaskKind.ISOLATE
+                    and t.status != TaskStatus.CANCELLED), None)
+    if isolate is None:
+        if _all_units_at_store(order, tasks, store_id):
+            units = sum(t.quantity for t in tasks
+                        if t.location_id == store_id and t.kind in ARRIVAL_KINDS
+                        and t.status == TaskStatus.DONE)
+            create_task(store_id, TaskKind.ISOLATE, max(order.promised_at, utcnow()),
+                        order_id=order.id, quantity=units, actor_id=actor_id,
+                        note="all units at the store")
+        return
+    if isolate.status == TaskStatus.DONE and _move(
+        order, {OrderStatus.SOURCED, OrderStatus.PICKING}, OrderStatus.READY
+    ):
+        _tell_customer_ready(order)
+
+
+def _all_units_at_store(order: Order, tasks: list[Task], store_id: int) -> bool:
+    """Nothing still coming (open picks or receipts here) and nothing missing anywhere."""
+    arrivals = [t for t in tasks if t.location_id == store_id and t.kind in ARRIVAL_KINDS]
+    if any(t.status in OPEN_TASK_STATUSES for t in arrivals):
+        return False
+    if not any(t.status == TaskStatus.DONE for t in arrivals):
+        return False  # nothing arrived at all (every pick short, nothing re-sourced here)
+    # Work elsewhere (a pick or pack at another store) ends in a receipt here, checked above;
+    # a short pick that found no other source leaves a gap a manager must settle first.
+    return not uncovered_units(order)
+
+
+def _move(order: Order, allowed_from: set[OrderStatus], to: OrderStatus) -> bool:
+    moved = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status.in_(allowed_from))
+        .values(status=to).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(order)
+    return moved
+
+
+def _tell_customer_ready(order: Order) -> None:
+    hold = db.session.scalar(
+        select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.ACTIVE)
+        .order_by(Hold.id.desc())
+    )
+    store = order.pickup_location
+    record_event(EventKind.READY_FOR_PICKUP, f"ready_for_pickup:{order.number}", {
+        "order": order.number,
+        "email": order.customer.email,
+        "store": store.code,
+        "store_name": store.name,
+        "slot": hold.zone.code if hold else None,
+        "expires_at": hold.expires_at.isoformat() if hold else None,
+    })
