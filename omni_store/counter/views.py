@@ -59,7 +59,7 @@ def find():
         store = current_store()
         found = queries.order_by_number(query, store.id)
         if found is not None:  # a scanned QR code or a typed number: straight to the order
-            return _go_to(url_for(".order", order_id=found.id))
+            return go_to(url_for(".order", order_id=found.id))
         search = queries.search_orders(query, store.id)
     return render_page("counter/find.html", "counter/_results.html",
                        query=query, search=search, error=error, status=422 if error else 200)
@@ -135,7 +135,8 @@ def _after_change(order_id: int, **context):
     return redirect(url_for(".order", order_id=order_id), 303)
 
 
-def _go_to(url: str):
+def go_to(url: str):
+    """Navigate to another page: htmx follows HX-Redirect, a plain form a 303."""
     if wants_fragment():
         return "", 200, {"HX-Redirect": url}
     return redirect(url, 303)

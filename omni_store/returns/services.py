@@ -87,6 +87,12 @@ def returnable_quantities(order: Order, in_progress: Return | None = None) -> di
     return {line.id: max(sold_quantity(line) - returned.get(line.id, 0), 0) for line in order.lines}
 
 
+def refund_total(return_: Return) -> int:
+    """What the chain refunds: its own stock's lines (a marketplace seller refunds theirs)."""
+    return sum(line.refund_cents for line in return_.lines
+               if line.disposition in OWN_STOCK_DISPOSITIONS)
+
+
 def refund_for(line: OrderLine, quantity: int, condition: ReturnCondition) -> int:
     return line.unit_price_cents * quantity * REFUND_PERCENT[condition] // 100
 
@@ -175,8 +181,7 @@ def complete_return(return_: Return, actor_id: int | None) -> Return:
         _apply_disposition(return_, line, ref, actor_id)
     if to_warehouse:
         _send_to_warehouse(return_, to_warehouse, actor_id)
-    return_.refund_cents = sum(line.refund_cents for line in return_.lines
-                               if line.disposition in OWN_STOCK_DISPOSITIONS)
+    return_.refund_cents = refund_total(return_)
     if return_.refund_cents:
         record_event(EventKind.REFUND_TO_ISSUE, f"refund:{return_.number}", {
             "return": return_.number,
