@@ -9,6 +9,7 @@ from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import MovementReason
 from omni_store.orders import fulfilment
+from omni_store.orders.models import OrderStatus
 from omni_store.orders.services import Shortfall, resource_shortfall
 from omni_store.tasks.counting import plan_count
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
@@ -56,6 +57,8 @@ def record_pick_scan(task: Task, barcode: str, actor_id: int, scan_id: str) -> b
     counted = count_one_unit(task, scan_id, actor_id, limit=task.quantity)
     if counted and task.done_quantity == task.quantity:
         _finish(task, actor_id)
+    elif counted and task.order is not None and task.order.status == OrderStatus.SOURCED:
+        fulfilment.advance(task.order, actor_id)  # the first unit: the order is being prepared
     return counted
 
 
