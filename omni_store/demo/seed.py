@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from omni_store.auth.models import ApiClient, User
 from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.demo import catalog_data, network_data, people_data, stock_data
+from omni_store.demo.counter_day import seed_counter_day
 from omni_store.demo.day import seed_day
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
@@ -216,6 +217,7 @@ def seed_demo() -> None:
     seed_buffers(locations)
     users = seed_people(locations)
     seed_day(locations, zones, products, users)
+    seed_counter_day(locations, users)
 
 
 def delete_everything() -> None:
