@@ -21,7 +21,6 @@ from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
 from omni_store.extensions import db
 from omni_store.network.services import set_pick_without_scan
-from omni_store.orders.models import OrderStatus
 from omni_store.orders.services import order_plan, uncovered_units
 from omni_store.tasks import counting, isolating, picking, queries, restocking
 from omni_store.tasks.forms import id_field, text_field, whole_number
@@ -60,16 +59,6 @@ TASK_STATUS_LABELS = {
     TaskStatus.DONE: _l("Done"),
     TaskStatus.EXCEPTION: _l("Stopped"),
     TaskStatus.CANCELLED: _l("Cancelled"),
-}
-
-ORDER_STATUS_LABELS = {
-    OrderStatus.SOURCED: _l("Sourced"),
-    OrderStatus.PICKING: _l("Being prepared"),
-    OrderStatus.READY: _l("Ready for pickup"),
-    OrderStatus.HANDED_OVER: _l("Handed over"),
-    OrderStatus.SHIPPED: _l("Shipped"),
-    OrderStatus.EXPIRED: _l("Expired"),
-    OrderStatus.CANCELLED: _l("Cancelled"),
 }
 
 SOON = timedelta(minutes=30)
@@ -311,7 +300,3 @@ def task_kind_label(kind: str) -> str:
 def task_status_label(status: str) -> str:
     return str(TASK_STATUS_LABELS.get(status, status))
 
-
-@bp.app_template_global()
-def order_status_label(status: str) -> str:
-    return str(ORDER_STATUS_LABELS.get(status, status))
