@@ -20,6 +20,12 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _number_range(value: str) -> tuple[int, int]:
+    """"100000000-199999999" -> (100000000, 199999999)."""
+    first, _sep, last = value.partition("-")
+    return int(first), int(last)
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -60,6 +66,14 @@ class Config:
     # Picking must be done this long after an order lands (the pickup promise builds on it).
     PICKING_SLA = timedelta(hours=2)
     MAX_QUERY_LENGTH = 100
+
+    # Ship from store: the built-in carrier-neutral adapter hands out tracking numbers from
+    # the range the carrier allotted to the retailer; when it is used up, sealing refuses.
+    CARRIER = os.environ.get("CARRIER", "neutral")
+    CARRIER_TRACKING_PREFIX = os.environ.get("CARRIER_TRACKING_PREFIX", "OMN")
+    CARRIER_TRACKING_RANGE = _number_range(
+        os.environ.get("CARRIER_TRACKING_RANGE", "100000000-199999999")
+    )
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -107,6 +107,11 @@ class ParcelLine(db.Model):
     product: Mapped[Product] = relationship()
     allocation: Mapped[Allocation | None] = relationship()
 
+    @property
+    def discrepancy(self) -> int:
+        """Units counted on arrival minus units packed; 0 until counted."""
+        return 0 if self.received_quantity is None else self.received_quantity - self.quantity
+
 
 class NumberSequence(db.Model):
     """Named counters handed out by one conditional UPDATE (parcel codes, tracking numbers)."""
