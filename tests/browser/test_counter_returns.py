@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from omni_store.extensions import db
+from omni_store.extensions import db, limiter
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import Customer, Order
 from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
@@ -11,6 +11,13 @@ from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 ASSOCIATE = "associate@rivoli.demo"
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_limit(app):
+    """Each test signs in once; the whole browser suite signs in more than the per-minute limit."""
+    with app.app_context():
+        limiter.reset()
 
 
 def app_errors(page) -> list[str]:
