@@ -149,7 +149,8 @@ class DockRun:
 
 
 def dock_runs(day: date) -> list[DockRun]:
-    """The day's departures from the current store, and earlier runs still waiting."""
+    """The day's departures from the current store, and other days' runs holding parcels
+    (one that missed its van, or sealed tonight for tomorrow morning's)."""
     store = current_store()
     start, end = _day_bounds(store, day)
     routes = list(db.session.scalars(
@@ -162,7 +163,7 @@ def dock_runs(day: date) -> list[DockRun]:
         for run in db.session.scalars(select(ShuttleRun).where(
             ShuttleRun.route_id.in_(by_route),
             or_(ShuttleRun.departure_at.between(start, end),
-                (ShuttleRun.departure_at < start) & (ShuttleRun.status == ShuttleRunStatus.PLANNED)
+                (ShuttleRun.status == ShuttleRunStatus.PLANNED)
                 & ShuttleRun.parcels.any(Parcel.status.in_([ParcelStatus.SEALED,
                                                             ParcelStatus.LOADED])))))
     }

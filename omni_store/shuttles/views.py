@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from omni_store.auth.models import STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
+from omni_store.core.clock import utcnow
 from omni_store.core.web import render_page, wants_fragment
 from omni_store.extensions import db
 from omni_store.shuttles import counting, labels, queries, services
@@ -139,7 +140,7 @@ def label_zpl(code: str):
 def dock():
     return render_page("shuttles/dock.html", "shuttles/_dock.html",
                        runs=queries.dock_runs(queries.today_at(current_store())),
-                       to_seal=queries.parcels_to_seal())
+                       to_seal=queries.parcels_to_seal(), now=utcnow())
 
 
 def _run_context(run):

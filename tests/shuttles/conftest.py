@@ -34,7 +34,8 @@ class Clock:
 def clock(monkeypatch):
     clock = Clock(NOW)
     for module in ("omni_store.orders.services", "omni_store.shuttles.services",
-                   "omni_store.shuttles.queries", "omni_store.orders.fulfilment"):
+                   "omni_store.shuttles.queries", "omni_store.shuttles.views",
+                   "omni_store.orders.fulfilment"):
         monkeypatch.setattr(f"{module}.utcnow", clock)
     return clock
 
