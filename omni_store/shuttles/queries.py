@@ -12,7 +12,7 @@ from omni_store.auth.scoping import current_store
 from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.network.models import Location, ShuttleRoute
-from omni_store.orders.models import Allocation, Order, OrderLine
+from omni_store.orders.models import Order
 from omni_store.shuttles.models import (
     Parcel,
     ParcelKind,
@@ -239,11 +239,3 @@ def carrier_manifest(day: date) -> CarrierManifest:
         handed_today=[p for p in parcels if p.status != ParcelStatus.SEALED],
     )
 
-
-def order_numbers(allocation_ids: list[int]) -> dict[int, str]:
-    """Order number per allocation id, in one query."""
-    if not allocation_ids:
-        return {}
-    return dict(db.session.execute(
-        select(Allocation.id, Order.number).join(Allocation.line).join(OrderLine.order)
-        .where(Allocation.id.in_(allocation_ids))).all())
