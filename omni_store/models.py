@@ -1,12 +1,11 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
 from omni_store.auth.models import ApiClient, User  # noqa: F401
 from omni_store.catalog.models import Barcode, Offer, Product, Seller  # noqa: F401
+from omni_store.counter.models import HandoverScan  # noqa: F401
 from omni_store.inventory.models import Buffer, StockLevel, StockMovement  # noqa: F401
 from omni_store.network.models import Location, ShuttleRoute, Zone  # noqa: F401
-from omni_store.orders.models import Allocation, Customer, Order, OrderLine  # noqa: F401
-from omni_store.tasks.models import Task, TaskEvent  # noqa: F401
-from omni_store.orders.models import Hold  # noqa: F401
+from omni_store.orders.models import Allocation, Customer, Hold, Order, OrderLine  # noqa: F401
 from omni_store.outbox.models import OutboxEvent  # noqa: F401
 from omni_store.returns.models import Return, ReturnLine  # noqa: F401
 from omni_store.shuttles.models import NumberSequence, Parcel, ParcelLine, ShuttleRun  # noqa: F401
-from omni_store.counter.models import HandoverScan  # noqa: F401
+from omni_store.tasks.models import Task, TaskEvent  # noqa: F401
