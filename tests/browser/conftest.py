@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from omni_store.extensions import limiter
 from tests.conftest import empty_all_tables
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,8 +53,10 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(app, browser):
     """new_page(viewport) -> a page in a fresh context that records console errors."""
+    with app.app_context():
+        limiter.reset()  # each test signs in; the whole suite signs in more than the per-minute limit
     contexts = []
 
     def _new_page(viewport=TABLET):

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from omni_store.extensions import db, limiter
+from omni_store.extensions import db
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import Customer, Order
 from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
@@ -11,20 +11,6 @@ from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 ASSOCIATE = "associate@rivoli.demo"
-
-
-@pytest.fixture(autouse=True)
-def fresh_sign_in_limit(app):
-    """Each test signs in once; the whole browser suite signs in more than the per-minute limit."""
-    with app.app_context():
-        limiter.reset()
-
-
-def app_errors(page) -> list[str]:
-    """Console errors, without the CSP reports of htmx's settle step copying `style`
-    attributes (htmx.config.attributesToSettle includes "style"; the CSP forbids inline
-    styles, so the browser refuses and reports it: harmless, reported to fix in base.html)."""
-    return [e for e in page.console_errors if not e.startswith("Applying inline style violates")]
 
 
 def demo_order(app, email: str) -> tuple[str, list[str]]:
@@ -63,7 +49,7 @@ def test_hand_over_an_order_by_typing_its_number_and_scanning_its_items(app, liv
     expect(page.locator("[role=status]")).to_contain_text(f"{len(barcodes)} items handed over.")
     screenshot(page, "counter-handed-over-tablet")
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
-    assert app_errors(page) == []
+    assert page.console_errors == []
 
 
 def test_counter_search_and_order_on_a_phone(app, live_server, new_page):
