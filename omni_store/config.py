@@ -65,6 +65,8 @@ class Config:
 
     # Picking must be done this long after an order lands (the pickup promise builds on it).
     PICKING_SLA = timedelta(hours=2)
+    # An order waits this many days in its hold slot before it expires.
+    HOLD_DAYS = int(os.environ.get("HOLD_DAYS", "7"))
     MAX_QUERY_LENGTH = 100
 
     # Ship from store: the built-in carrier-neutral adapter hands out tracking numbers from

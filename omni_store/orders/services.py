@@ -30,6 +30,8 @@ from omni_store.orders.models import (
     AllocationStatus,
     Customer,
     DeliveryMethod,
+    Hold,
+    HoldStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -485,17 +487,27 @@ def cancel_order(order: Order, actor_id: int | None, reason: str = "") -> None:
         t.allocation_id: t for t in tasks if t.kind == TaskKind.PICK and t.status == TaskStatus.DONE
     }
     restock_due = utcnow() + _picking_sla()
+    holds = db.session.scalars(select(Hold).filter_by(order_id=order.id, status=HoldStatus.ACTIVE)).all()
     for line in order.lines:
         for allocation in line.allocations:
             if allocation.status != AllocationStatus.ACTIVE:
                 continue
             inventory.release(allocation.location_id, line.product_id, allocation.quantity, ref)
             allocation.status = AllocationStatus.RELEASED
-            if allocation.id in picks_done:  # already off the shelf: someone puts it back
+            # Picked, arrived from elsewhere, or waiting in a slot: off the shelf, someone puts it back.
+            at_pickup_store = allocation.location_id == order.pickup_location_id
+            off_the_shelf = allocation.id in picks_done or (
+                at_pickup_store and (bool(holds) or allocation.transport != Transport.SAME_STORE)
+            )
+            if off_the_shelf:
+                picked = picks_done.get(allocation.id)
                 create_task(allocation.location_id, TaskKind.RESTOCK, restock_due,
                             order_id=order.id, allocation_id=allocation.id,
-                            product_id=line.product_id, zone_id=picks_done[allocation.id].zone_id,
+                            product_id=line.product_id, zone_id=picked.zone_id if picked else None,
                             quantity=allocation.quantity, actor_id=actor_id, note=reason)
+    now = utcnow()
+    for hold in holds:
+        hold.status, hold.ended_at = HoldStatus.RELEASED, now  # the slot is free again
     for task in tasks:
         if task.status not in FINAL_TASK_STATUSES:
             cancel_task(task, actor_id, reason)

@@ -14,7 +14,6 @@ from omni_store.orders.models import Hold, HoldStatus
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import complete_task, start_working
 
-DEFAULT_HOLD_DAYS = 7
 
 
 class SlotRefused(DomainError):
@@ -76,7 +75,7 @@ def isolate_order(task: Task, slot_code: str, actor_id: int) -> Hold:
                             "choose another slot.", code=slot.code, room=max(room, 0),
                             units=task.quantity))
     now = utcnow()
-    days = current_app.config.get("HOLD_DAYS", DEFAULT_HOLD_DAYS)
+    days = current_app.config["HOLD_DAYS"]
     hold = Hold(order_id=task.order_id, zone_id=slot.id, quantity=task.quantity,
                 status=HoldStatus.ACTIVE, placed_at=now, expires_at=now + timedelta(days=days))
     db.session.add(hold)

@@ -75,7 +75,8 @@ def new_page(app, browser):
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # Playwright would hide the caret with an inline style, which the CSP refuses (console error).
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

@@ -8,16 +8,9 @@ from omni_store.network.models import Location
 from omni_store.orders.models import Hold, Order, OrderStatus
 from omni_store.orders.services import OrderRequest, place_order
 from omni_store.tasks.models import Task, TaskKind
-from tests.browser.conftest import ARTIFACTS, PHONE, TABLET, sign_in
+from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
 
 UNITS = 2
-
-
-def screenshot(page, name: str) -> None:
-    """Playwright hides the caret with an inline style, which the CSP (rightly) refuses and
-    logs as a console error; keeping the caret keeps the console clean."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, caret="initial")
 
 
 def order_from_rivoli(app):
