@@ -15,7 +15,9 @@ from omni_store.network.models import Location, Zone
 from omni_store.orders.models import STORE_DELIVERY_METHODS, Customer, Order
 from omni_store.orders.services import OrderRequest, cancel_order, place_order
 from omni_store.tasks.models import Task, TaskKind
-from omni_store.tasks.services import claim_task, complete_task, create_task
+from omni_store.shuttles.services import pack_task_item, seal_parcel
+from omni_store.tasks.picking import record_pick_scan
+from omni_store.tasks.services import claim_task, create_task
 
 
 def customer_email(demo: DemoOrder) -> str:
@@ -113,19 +115,30 @@ def _work_on(order: Order, progress: Progress, staff: Staff) -> None:
     if progress == Progress.CLAIMED:
         claim_task(picks[0], staff.associate_of[picks[0].location_id])
     if progress in (Progress.PICKED, Progress.PACKED, Progress.CANCELLED_AFTER_PICK):
-        _do(picks, staff)
+        _pick(picks, staff)
     if progress == Progress.PACKED:
-        _do(packs, staff)
+        _pack_and_seal(packs, staff)
     if progress in (Progress.CANCELLED, Progress.CANCELLED_AFTER_PICK):
         cancel_order(order, staff.manager_of.get(order.pickup_location_id),
                      orders_data.CANCEL_REASON)
 
 
-def _do(tasks: list[Task], staff: Staff) -> None:
+def _pick(tasks: list[Task], staff: Staff) -> None:
+    """Scan every unit, as the associate would: the order moves on (isolate task, picking)."""
     for task in tasks:
         associate = staff.associate_of[task.location_id]
         claim_task(task, associate)
-        complete_task(task, associate)
+        for unit in range(task.quantity):
+            record_pick_scan(task, task.product.ean, associate, f"demopick{task.id}u{unit}")
+
+
+def _pack_and_seal(tasks: list[Task], staff: Staff) -> None:
+    """Pack every unit into the shuttle or carrier parcel and seal it, label and run included."""
+    for task in tasks:
+        associate = staff.associate_of[task.location_id]
+        for unit in range(task.quantity):
+            parcel = pack_task_item(task, task.product.ean, associate, f"demopack{task.id}u{unit}")
+        seal_parcel(parcel, associate)
 
 
 def _seed_store_tasks(locations: dict[str, Location], zones: dict[str, Zone],

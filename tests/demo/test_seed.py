@@ -223,8 +223,8 @@ def test_the_day_has_orders_of_every_kind_and_source(chain):
     assert 25 <= len(orders) <= 40
     assert {o.delivery_method for o in orders} == set(DeliveryMethod)
     assert {a.transport for a in allocations} == set(Transport)
-    # Waiting at the PAR-RIV counter and collected there (omni_store.demo.counter_day).
-    assert {o.status for o in orders} == {OrderStatus.SOURCED, OrderStatus.CANCELLED,
+    # Being picked, waiting at the PAR-RIV counter and collected there (demo.day, demo.counter_day).
+    assert {o.status for o in orders} == {OrderStatus.SOURCED, OrderStatus.PICKING, OrderStatus.CANCELLED,
                                           OrderStatus.READY, OrderStatus.HANDED_OVER}
     reservations = [o for o in orders if o.delivery_method == DeliveryMethod.RESERVE]
     assert reservations and all(as_utc(o.appointment_at) > now for o in reservations)
