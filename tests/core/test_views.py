@@ -1,9 +1,12 @@
 import re
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from sqlalchemy.exc import OperationalError
 
 from omni_store.auth.models import Role
+from omni_store.config import PROJECT_ROOT
 from tests import factories
 
 # Client requests reuse the `db` fixture's app context, where Flask-Babel and Flask-Login
@@ -74,6 +77,21 @@ def test_french_catalogue_is_complete(french_catalogue):
     fuzzy = [m.id for m in french_catalogue if m.id and m.fuzzy]
 
     assert untranslated == [] and fuzzy == []
+
+
+def test_every_string_of_the_code_is_in_the_french_catalogue(french_catalogue):
+    """A string added without `make extract-messages` would show in English to French users."""
+    with (PROJECT_ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    in_code = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, *_rest in extract_from_dir(
+            str(PROJECT_ROOT), method_map, options_map, keywords=keywords)
+    }
+    catalogued = {m.id if isinstance(m.id, str) else m.id[0] for m in french_catalogue if m.id}
+
+    assert sorted(in_code - catalogued) == []
 
 
 def test_a_missing_page_gets_a_page_or_a_toast(client, db, login, hx):
