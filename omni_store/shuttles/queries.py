@@ -12,6 +12,7 @@ from omni_store.auth.scoping import current_store
 from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.network.models import Location, ShuttleRoute
+from omni_store.network.timetable import next_departure
 from omni_store.orders.models import Order
 from omni_store.shuttles.models import (
     Parcel,
@@ -146,6 +147,18 @@ class DockRun:
     def missing(self) -> int:
         """Still to reach the van: being packed, or sealed and not scanned onto it."""
         return self.packing + self.sealed if self.status == ShuttleRunStatus.PLANNED else 0
+
+
+def next_departures() -> list[tuple[ShuttleRoute, datetime]]:
+    """For a day without a van: when each route from the current store leaves next."""
+    store = current_store()
+    routes = db.session.scalars(
+        select(ShuttleRoute).where(ShuttleRoute.origin_id == store.id, ShuttleRoute.active)
+        .options(joinedload(ShuttleRoute.destination), joinedload(ShuttleRoute.origin))
+    )
+    now = utcnow()
+    found = [(route, next_departure(route, now)) for route in routes]
+    return sorted(((route, at) for route, at in found if at is not None), key=lambda pair: pair[1])
 
 
 def dock_runs(day: date) -> list[DockRun]:

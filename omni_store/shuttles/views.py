@@ -138,8 +138,9 @@ def label_zpl(code: str):
 @bp.get("/dock")
 @staff_only
 def dock():
-    return render_page("shuttles/dock.html", "shuttles/_dock.html",
-                       runs=queries.dock_runs(queries.today_at(current_store())),
+    runs = queries.dock_runs(queries.today_at(current_store()))
+    return render_page("shuttles/dock.html", "shuttles/_dock.html", runs=runs,
+                       next_departures=[] if runs else queries.next_departures(),
                        to_seal=queries.parcels_to_seal(), now=utcnow())
 
 

@@ -184,6 +184,16 @@ def test_dock_lists_todays_runs_with_their_parcels(client, chain, at_bastille, h
     assert f'/shuttles/runs/{parcel.run_id}' in html
 
 
+def test_on_a_day_without_a_van_the_dock_says_when_the_next_one_leaves(client, chain, at_bastille):
+    chain.bastille.opening_hours = {"mon": [["10:00", "19:00"]]}  # today is a Tuesday
+    db.session.commit()
+
+    html = client.get("/shuttles/dock").text
+
+    assert "No shuttle leaves this store today" in html
+    assert "Next to PAR-RIV: Mon 16 Mar 11:00" in html
+
+
 def test_dock_and_manifest_queries_do_not_grow_with_parcels(client, chain, at_bastille, hx):
     factories.stock(chain.bastille, chain.phone, 100)
     _order, first = sealed(chain, quantity=1)
