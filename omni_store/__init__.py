@@ -39,21 +39,29 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from omni_store.api.views import bp as api_bp
     from omni_store.auth.views import bp as auth_bp
+    from omni_store.board.views import bp as board_bp
     from omni_store.catalog.views import bp as catalog_bp
     from omni_store.core.views import bp as core_bp
     from omni_store.counter.views import bp as counter_bp
+    from omni_store.pickup.views import bp as pickup_bp
     from omni_store.returns.views import bp as returns_bp
     from omni_store.shuttles.views import bp as shuttles_bp
     from omni_store.tasks.views import bp as tasks_bp
 
-    for bp in (core_bp, auth_bp, tasks_bp, catalog_bp, shuttles_bp, counter_bp, returns_bp):
+    for bp in (core_bp, auth_bp, tasks_bp, catalog_bp, shuttles_bp, counter_bp, returns_bp,
+               board_bp, pickup_bp):
         app.register_blueprint(bp)
+    # Other systems authenticate with API keys, never with a session: no CSRF token there.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from omni_store.auth.cli import users_cli
     from omni_store.demo.cli import demo_cli
+    from omni_store.jobs.cli import jobs_cli, outbox_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    for command in (users_cli, demo_cli, jobs_cli, outbox_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""The store manager's daily mission board."""

@@ -1,0 +1,1 @@
+"""Customer pages reached by a signed link: order status, QR code, handover confirmation."""
