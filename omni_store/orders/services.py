@@ -481,6 +481,12 @@ def cancel_order(order: Order, actor_id: int | None, reason: str = "") -> None:
             return
         raise DomainError(_("Order %(number)s is closed; it can no longer be cancelled.",
                             number=order.number))
+    give_back_order_items(order, actor_id, reason)
+
+
+def give_back_order_items(order: Order, actor_id: int | None, reason: str) -> None:
+    """A closed order's promised units return to stock, with a restock task for what is off
+    the shelf; its slot is freed and its open work stops (cancelled or expired orders)."""
     ref = inventory.Ref(order.reference, actor_id, reason)
     tasks = db.session.scalars(select(Task).where(Task.order_id == order.id)).all()
     picks_done = {
