@@ -6,10 +6,9 @@ covered undoes the whole intake. Services flush; the caller commits.
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import uuid4
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +20,7 @@ from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotF
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import Channel
-from omni_store.network.models import Location, LocationKind, ShuttleRoute
-from omni_store.network.timetable import next_departure
+from omni_store.network.models import Location, LocationKind
 from omni_store.orders.models import (
     OPEN_ORDER_STATUSES,
     STORE_DELIVERY_METHODS,
@@ -37,6 +35,8 @@ from omni_store.orders.models import (
     OrderStatus,
     Transport,
 )
+from omni_store.orders.promise import CARRIER_DELIVERY as CARRIER_DELIVERY  # shuttles use it
+from omni_store.orders.promise import Leg, leg, picking_sla, promise
 from omni_store.orders.sourcing import (
     NEAREST_FIRST,
     Destination,
@@ -50,8 +50,6 @@ from omni_store.tasks.services import cancel_task, create_task
 MAX_LINE_QUANTITY = 999
 # A lost allocation race re-plans the rest of the line; a busy product gives up after this.
 MAX_SOURCING_ATTEMPTS = 3
-CARRIER_DELIVERY = timedelta(days=2)  # v1: any carrier parcel, from a warehouse or a store
-NO_SHUTTLE_ROUTE_DELAY = timedelta(days=1)
 ORDER_NUMBER_PREFIXES = {Channel.WEB: "W", Channel.STORE: "S", Channel.MARKETPLACE: "M"}
 
 
@@ -84,18 +82,10 @@ class _ValidOrder:
 
 
 @dataclass(frozen=True)
-class _Leg:
-    """The journey of allocated units: packed at the source by, and arrived by."""
-
-    dispatch_by: datetime
-    arrives_at: datetime
-
-
-@dataclass(frozen=True)
 class _Sourced:
     allocation: Allocation
     zone_id: int | None
-    leg: _Leg
+    leg: Leg
 
 
 @dataclass(frozen=True)
@@ -119,7 +109,7 @@ def place_order(request: OrderRequest, actor_id: int | None = None,
             for line in order.lines
             for entry in _allocate_line(order, line, valid.destination, rules, now, actor_id)
         ]
-        order.promised_at = _promise(valid.destination, [entry.allocation for entry in sourced])
+        order.promised_at = promise(valid.destination, [entry.allocation for entry in sourced])
         _create_tasks(order, sourced, now, actor_id)
     return order
 
@@ -282,7 +272,7 @@ def _allocate_line(order: Order, line: OrderLine, destination: Destination,
 def _record_allocation(line: OrderLine, part: SourcedQuantity, destination: Destination,
                        now: datetime) -> _Sourced:
     candidate = part.candidate
-    leg = _leg(candidate.location, candidate.transport, destination, now)
+    journey = leg(candidate.location, candidate.transport, destination, now)
     allocation = Allocation(
         location=candidate.location,
         quantity=part.quantity,
@@ -290,53 +280,11 @@ def _record_allocation(line: OrderLine, part: SourcedQuantity, destination: Dest
         status=AllocationStatus.ACTIVE,
         distance_km=candidate.distance_km,
         explanation=part.explanation,
-        expected_at=leg.arrives_at,
+        expected_at=journey.arrives_at,
     )
     line.allocations.append(allocation)
     db.session.flush()
-    return _Sourced(allocation, candidate.zone_id, leg)
-
-
-# --- promise ---------------------------------------------------------------------------
-
-
-def _picking_sla() -> timedelta:
-    return current_app.config["PICKING_SLA"]
-
-
-def _leg(source: Location, transport: Transport, destination: Destination, now: datetime) -> _Leg:
-    picked_by = now + _picking_sla()
-    match transport:
-        case Transport.SAME_STORE if destination.store is not None:
-            return _Leg(picked_by, picked_by)
-        case Transport.SAME_STORE:  # the store ships it to the customer
-            return _Leg(picked_by, picked_by + CARRIER_DELIVERY)
-        case Transport.SHUTTLE:
-            return _shuttle_leg(source, destination.store, picked_by, now)
-        case Transport.WAREHOUSE:
-            return _Leg(now, now + CARRIER_DELIVERY)
-        case Transport.DROPSHIP:
-            return _Leg(now, now + timedelta(days=source.lead_time_days))
-
-
-def _shuttle_leg(origin: Location, store: Location, picked_by: datetime, now: datetime) -> _Leg:
-    route = db.session.scalar(
-        select(ShuttleRoute).filter_by(origin_id=origin.id, destination_id=store.id, active=True)
-    )
-    departure = next_departure(route, picked_by) if route else None
-    if departure is None:
-        return _Leg(picked_by, now + NO_SHUTTLE_ROUTE_DELAY)
-    return _Leg(departure - timedelta(minutes=route.cutoff_minutes),
-                departure + timedelta(minutes=route.transit_minutes))
-
-
-def _promise(destination: Destination, allocations: list[Allocation]) -> datetime:
-    """Ready at the pickup store, or delivered to the customer, when the last units are."""
-    latest = max(allocation.expected_at for allocation in allocations)
-    store = destination.store
-    if store is not None and any(a.location_id != store.id for a in allocations):
-        latest += _picking_sla()  # units from elsewhere must be checked in and isolated
-    return latest
+    return _Sourced(allocation, candidate.zone_id, journey)
 
 
 def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
@@ -352,7 +300,7 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
                      actor_id=actor_id)
         at_pickup_store = store is not None and source.id == store.id
         if source.is_store:
-            create_task(source.id, TaskKind.PICK, now + _picking_sla(), zone_id=entry.zone_id,
+            create_task(source.id, TaskKind.PICK, now + picking_sla(), zone_id=entry.zone_id,
                         **about)
             if not at_pickup_store:
                 create_task(source.id, TaskKind.PACK, entry.leg.dispatch_by,
@@ -422,7 +370,7 @@ def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | Non
         db.session.flush()
         return Shortfall(missing, [])
     active = [a for a in _order_allocations(order) if a.status != AllocationStatus.RELEASED]
-    order.promised_at = _promise(destination, active)
+    order.promised_at = promise(destination, active)
     db.session.flush()
     return Shortfall(missing, [entry.allocation for entry in sourced])
 
@@ -492,7 +440,7 @@ def give_back_order_items(order: Order, actor_id: int | None, reason: str) -> No
     picks_done = {
         t.allocation_id: t for t in tasks if t.kind == TaskKind.PICK and t.status == TaskStatus.DONE
     }
-    restock_due = utcnow() + _picking_sla()
+    restock_due = utcnow() + picking_sla()
     holds = db.session.scalars(select(Hold).filter_by(order_id=order.id, status=HoldStatus.ACTIVE)).all()
     for line in order.lines:
         for allocation in line.allocations:
