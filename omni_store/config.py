@@ -69,6 +69,12 @@ class Config:
     HOLD_DAYS = int(os.environ.get("HOLD_DAYS", "7"))
     MAX_QUERY_LENGTH = 100
 
+    # Customer links (omni_store.pickup) built outside a request (outbox, jobs) start here.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PICKUP_CODE_RATE_LIMIT = "5 per minute"  # per order and address, at the counter
+    PICKUP_CODE_MAX_FAILURES = 5  # wrong codes before the order's code is locked
+    PICKUP_CONFIRM_RATE_LIMIT = "10 per minute"  # customer confirmations per address
+
     # Ship from store: the built-in carrier-neutral adapter hands out tracking numbers from
     # the range the carrier allotted to the retailer; when it is used up, sealing refuses.
     CARRIER = os.environ.get("CARRIER", "neutral")
@@ -76,6 +82,20 @@ class Config:
     CARRIER_TRACKING_RANGE = _number_range(
         os.environ.get("CARRIER_TRACKING_RANGE", "100000000-199999999")
     )
+
+    # Outbox delivery: by SMTP when SMTP_HOST is set, else one structured log line per event.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_FROM = os.environ.get("SMTP_FROM", "Maison Omni <no-reply@maison-omni.example>")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_RETRY_BASE = timedelta(minutes=1)  # then 2, 4, 8, ... minutes
+    OUTBOX_RETRY_MAX = timedelta(hours=6)
+    # A sender that crashed mid-delivery gives its events back after this long.
+    OUTBOX_LEASE = timedelta(minutes=5)
+    # Open tasks this late get their priority raised once by `flask jobs run`.
+    ESCALATE_TASKS_LATE_BY = timedelta(minutes=int(os.environ.get("ESCALATE_AFTER_MINUTES", "30")))
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -18,10 +18,15 @@ class EventKind(StrEnum):
     MARKETPLACE_RETURN = "marketplace_return"  # for the seller's return process
     SUPPLIER_RETURN = "supplier_return"  # for purchasing: ask the supplier to take units back
     ORDER_HANDED_OVER = "order_handed_over"  # for the ERP and the customer: what left the counter
+    HOLD_EXPIRED = "hold_expired"  # for the customer: not collected in time, order closed
 
 
 class OutboxEvent(db.Model):
-    """Delivered later by a sender; nothing is lost if the sender is down."""
+    """Delivered later by a sender; nothing is lost if the sender is down.
+
+    A sender leases an event (claimed_by, claimed_until) before delivering it, so two
+    senders never deliver it at once; see omni_store/outbox/sender.py.
+    """
 
     __tablename__ = "outbox_event"
 
@@ -34,3 +39,7 @@ class OutboxEvent(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # After a failure, not retried before this (exponential backoff); None: due now.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the sender delivering it
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # lease end

@@ -1,0 +1,96 @@
+"""What each event says, rendered from its payload: an email for a customer, or a
+record for another system (the ERP, purchasing, a marketplace seller)."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from omni_store.core.clock import local
+from omni_store.outbox.models import EventKind, OutboxEvent
+
+# Shown in customers' emails; stores of the chain are all in France.
+CUSTOMER_TIMEZONE = "Europe/Paris"
+
+
+@dataclass(frozen=True)
+class Message:
+    """An email when `to` is set, else a record for the system named by `channel`."""
+
+    channel: str  # "customer", "erp", "purchasing", "marketplace", "logistics"
+    subject: str
+    body: str
+    to: str | None = None
+
+
+def render(event: OutboxEvent) -> Message:
+    payload = event.payload or {}
+    match event.kind:
+        case EventKind.READY_FOR_PICKUP:
+            return _customer(payload, _("Your order %(order)s is ready", order=payload["order"]),
+                             _ready_body(payload))
+        case EventKind.HOLD_EXPIRY_REMINDER:
+            return _customer(payload, _("Your order %(order)s is waiting for you",
+                                        order=payload["order"]),
+                             _("Your order %(order)s waits for you at %(store)s until %(time)s. "
+                               "After that, it goes back on the shelves.",
+                               order=payload["order"], store=payload["store_name"],
+                               time=_when(payload["expires_at"])) + _link(payload))
+        case EventKind.HOLD_EXPIRED:
+            return _customer(payload, _("Your order %(order)s was not collected",
+                                        order=payload["order"]),
+                             _("Your order %(order)s was kept for you at %(store)s until "
+                               "%(time)s. It was not collected, so it is now cancelled.",
+                               order=payload["order"], store=payload["store_name"],
+                               time=_when(payload["expires_at"])))
+        case EventKind.APPOINTMENT_REMINDER:
+            return _customer(payload, _("Your appointment at %(store)s",
+                                        store=payload["store_name"]),
+                             _("See you at %(store)s on %(time)s for your appointment about "
+                               "order %(order)s. Your items will be waiting for you.",
+                               store=payload["store_name"], time=_when(payload["appointment_at"]),
+                               order=payload["order"]))
+        case EventKind.SHUTTLE_DISPATCHED:
+            return _record("logistics", _("Shuttle %(origin)s → %(destination)s left",
+                                          origin=payload["origin"],
+                                          destination=payload["destination"]))
+        case EventKind.REFUND_TO_ISSUE:
+            return _record("erp", _("Refund to issue for return %(number)s",
+                                    number=payload["return"]))
+        case EventKind.SUPPLIER_RETURN:
+            return _record("purchasing", _("Units to send back to the supplier (return "
+                                           "%(number)s)", number=payload["return"]))
+        case EventKind.MARKETPLACE_RETURN:
+            return _record("marketplace", _("Return %(number)s for seller %(seller)s",
+                                            number=payload["return"], seller=payload["seller"]))
+        case _:
+            return _record("erp", str(event.kind))
+
+
+def _customer(payload: dict, subject: str, text: str) -> Message:
+    greeting = _("Hello %(name)s,", name=payload["first_name"]) if payload.get("first_name") \
+        else _("Hello,")
+    return Message("customer", subject, f"{greeting}\n\n{text}\n\nMaison Omni\n",
+                   to=payload.get("email"))
+
+
+def _ready_body(payload: dict) -> str:
+    text = _("Your order %(order)s is ready for pickup at %(store)s.",
+             order=payload["order"], store=payload["store_name"])
+    if payload.get("expires_at"):
+        text += " " + _("We keep it for you until %(time)s.", time=_when(payload["expires_at"]))
+    return text + _link(payload)
+
+
+def _link(payload: dict) -> str:
+    """The customer's own pickup page (QR code for the counter), when the order has one."""
+    url = payload.get("pickup_url")
+    return "\n\n" + _("Show this page at the counter: %(url)s", url=url) if url else ""
+
+
+def _when(iso_moment: str) -> str:
+    return local(datetime.fromisoformat(iso_moment), CUSTOMER_TIMEZONE).strftime("%d/%m/%Y %H:%M")
+
+
+def _record(channel: str, subject: str) -> Message:
+    """For another system: the payload itself is the content (the log line carries it)."""
+    return Message(channel, subject, "", to=None)
