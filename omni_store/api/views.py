@@ -1,3 +1,233 @@
-from flask import Blueprint
+"""The JSON API v1 for the e-commerce front, the ERP, the WMS and suppliers.
+
+Thin views: parse and validate the JSON, call one query or service, answer JSON.
+Errors are problem details (RFC 9457) naming the field when there is one.
+"""
+from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from omni_store.api import parsing, queries
+from omni_store.api.auth import authenticate_client
+from omni_store.api.idempotency import idempotent
+from omni_store.api.openapi import openapi_document
+from omni_store.api.representations import (
+    delivery_option_json,
+    offer_json,
+    order_detail_json,
+    order_json,
+    product_json,
+)
+from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedRow, apply_stock_feed
+from omni_store.core.errors import DomainError, InvalidInput, NotFound
+from omni_store.extensions import db
+from omni_store.network.models import LocationKind
+from omni_store.orders.models import Order
+from omni_store.orders.services import OrderRequest, cancel_order, place_order
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_ORDER_LINES = 100
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+@bp.before_request
+def require_api_key():
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        authenticate_client()
+
+
+@bp.errorhandler(DomainError)
+def problem(error: DomainError):
+    db.session.rollback()
+    body = {"type": "about:blank", "title": _title(error.status_code),
+            "status": error.status_code, "detail": str(error.message)}
+    if "field" in error.details:
+        body["errors"] = [{"field": error.details["field"], "message": str(error.message)}
+                          | ({"index": error.details["index"]} if "index" in error.details else {})]
+    response = jsonify(body)
+    response.status_code = error.status_code
+    response.mimetype = "application/problem+json"
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="omni-store"'
+    return response
+
+
+def _title(status: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        409: _("Conflict"),
+        422: _("Invalid request"),
+    }
+    return titles.get(status, _("Request refused"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/products")
+def products():
+    query = request.args.get("q", "").strip()
+    if len(query) > 100:
+        raise parsing.field_error("q", _("q is longer than 100 characters."))
+    page = parsing.query_int("page", 1, 1, 10_000)
+    per_page = parsing.query_int("per_page", 20, 1, 100)
+    found = queries.search_catalogue(query, page, per_page)
+    return jsonify({
+        "items": [product_json(entry.product, entry.web_atp) for entry in found.entries],
+        "page": found.page,
+        "per_page": found.per_page,
+        "total": found.total,
+    })
+
+
+@bp.get("/availability")
+def availability():
+    sku = request.args.get("sku", "").strip()
+    if not sku:
+        raise parsing.field_error("sku", _("sku is required."))
+    latitude = parsing.query_float("lat", -90, 90)
+    longitude = parsing.query_float("lon", -180, 180)
+    if (latitude is None) != (longitude is None):
+        raise parsing.field_error("lat" if latitude is None else "lon",
+                                  _("lat and lon go together."))
+    store = None
+    if store_code := request.args.get("store", "").strip():
+        store = queries.store_by_code(store_code)
+        if store is None or store.kind != LocationKind.STORE:
+            raise parsing.field_error("store", _("Unknown store: %(code)s", code=store_code))
+        latitude, longitude = store.latitude, store.longitude
+    product = queries.product_by_sku(sku)
+    if product is None:
+        raise NotFound(_("Unknown SKU: %(skus)s", skus=sku))
+    locations = queries.availability_by_location(product, latitude, longitude)
+    body = {
+        "product": product_json(product, sum(row.web_atp for row in locations)),
+        "origin": None if latitude is None else {
+            "latitude": latitude, "longitude": longitude, "store": store.code if store else None},
+        "locations": [
+            {"code": row.location.code, "name": row.location.name, "kind": str(row.location.kind),
+             "city": row.location.city, "on_hand": row.on_hand, "web_atp": row.web_atp,
+             "distance_km": row.distance_km}
+            for row in locations
+        ],
+        "offers": [offer_json(offer) for offer in queries.marketplace_offers(product)],
+    }
+    options = _delivery_options(product, store, latitude, longitude)
+    if options is not None:
+        body["delivery_options"] = [delivery_option_json(option) for option in options]
+    return jsonify(body)
+
+
+def _delivery_options(product, store, latitude, longitude):
+    """The promise engine's options, or None in a build without it."""
+    try:
+        from omni_store.orders.promise import delivery_options
+    except ImportError:
+        return None
+    if store is None and latitude is None:
+        return []  # a promise needs a destination
+    return delivery_options(product, 1, store=store, latitude=latitude, longitude=longitude)
+
+
+@bp.post("/orders")
+@idempotent
+def create_order():
+    order_request = _order_request(parsing.json_object())
+    try:
+        order = place_order(order_request)
+    except NotFound as unknown:  # an unknown SKU or store in the body is invalid input
+        raise InvalidInput(unknown.message) from None
+    response = jsonify(order_json(order))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.order_detail", number=order.number)
+    return response
+
+
+def _order_request(body: dict) -> OrderRequest:
+    customer = parsing.object_at(body, "customer", "customer")
+    delivery = parsing.object_at(body, "delivery", "delivery")
+    lines = []
+    for index, line in enumerate(parsing.list_at(body, "lines", "lines", MAX_ORDER_LINES)):
+        if not isinstance(line, dict):
+            raise parsing.field_error(f"lines[{index}]", _("Each line must be an object."))
+        lines.append((parsing.text_at(line, "sku", f"lines[{index}].sku", 32),
+                      parsing.integer_at(line, "qty", f"lines[{index}].qty")))
+    return OrderRequest(
+        email=parsing.text_at(customer, "email", "customer.email", 254),
+        first_name=parsing.text_at(customer, "first_name", "customer.first_name", 80),
+        last_name=parsing.text_at(customer, "last_name", "customer.last_name", 80),
+        phone=parsing.text_at(customer, "phone", "customer.phone", 32),
+        lines=lines,
+        delivery_method=parsing.text_at(delivery, "method", "delivery.method", 20),
+        pickup_store_code=parsing.text_at(delivery, "store", "delivery.store", 16) or None,
+        ship_address=parsing.text_at(delivery, "address", "delivery.address", 300),
+        ship_latitude=parsing.number_at(delivery, "latitude", "delivery.latitude"),
+        ship_longitude=parsing.number_at(delivery, "longitude", "delivery.longitude"),
+        appointment_at=parsing.datetime_at(delivery, "appointment_at", "delivery.appointment_at"),
+    )
+
+
+def _order_or_404(number: str) -> Order:
+    order = db.session.scalar(
+        select(Order).filter_by(number=number)
+        .options(selectinload(Order.lines), selectinload(Order.customer),
+                 selectinload(Order.pickup_location))
+    )
+    if order is None:
+        raise NotFound(_("Unknown order: %(number)s", number=number))
+    return order
+
+
+@bp.get("/orders/<number>")
+def order_detail(number: str):
+    return jsonify(order_detail_json(_order_or_404(number)))
+
+
+@bp.post("/orders/<number>/cancel")
+@idempotent
+def cancel(number: str):
+    order = _order_or_404(number)
+    body = parsing.json_object() if request.get_data() else {}
+    reason = parsing.text_at(body, "reason", "reason", 200) or _("cancelled through the API")
+    cancel_order(order, actor_id=None, reason=reason)
+    return jsonify(order_json(order))
+
+
+@bp.post("/stock/movements")
+@idempotent
+def stock_movements():
+    body = parsing.json_object()
+    rows = []
+    for index, row in enumerate(parsing.list_at(body, "movements", "movements", MAX_BATCH_ROWS)):
+        path = f"movements[{index}]"
+        if not isinstance(row, dict):
+            raise parsing.field_error(path, _("Each movement must be an object."), index=index)
+        try:
+            rows.append(FeedRow(
+                location_code=parsing.text_at(row, "location", f"{path}.location", 16),
+                sku=parsing.text_at(row, "sku", f"{path}.sku", 32),
+                kind=parsing.text_at(row, "kind", f"{path}.kind", 16),
+                quantity=parsing.integer_at(row, "quantity", f"{path}.quantity"),
+            ))
+        except InvalidInput as refused:  # say which row, as the feed's own checks do
+            raise parsing.field_error(refused.details["field"], refused.message,
+                                      index=index) from None
+    applied = apply_stock_feed(rows, reference=f"api-client:{g.api_client_id}")
+    response = jsonify({
+        "applied": len(applied),
+        "movements": [
+            {"index": index, "location": row.location.code, "sku": row.product.sku,
+             "kind": str(row.kind), "quantity": row.quantity, "on_hand": row.on_hand}
+            for index, row in enumerate(applied)
+        ],
+    })
+    response.status_code = 201
+    return response
+

@@ -1,0 +1,110 @@
+"""Reading API input: every refusal names the field it is about (DESIGN §9)."""
+from datetime import datetime
+
+from flask import request
+from flask_babel import gettext as _
+
+from omni_store.core.errors import InvalidInput
+
+
+class BadRequestBody(InvalidInput):
+    status_code = 400
+
+
+def field_error(field: str, message: str, **details) -> InvalidInput:
+    return InvalidInput(message, field=field, **details)
+
+
+def json_object() -> dict:
+    """The request body, which must be a JSON object."""
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        raise BadRequestBody(_("The request body is not valid JSON."))
+    if not isinstance(body, dict):
+        raise field_error("body", _("The request body must be a JSON object."))
+    return body
+
+
+def object_at(data: dict, field: str, path: str, required: bool = True) -> dict:
+    value = data.get(field)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise field_error(path, _("%(field)s must be an object.", field=path))
+    return value
+
+
+def text_at(data: dict, field: str, path: str, max_length: int = 300) -> str:
+    value = data.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise field_error(path, _("%(field)s must be a string.", field=path))
+    if len(value) > max_length:
+        raise field_error(path, _("%(field)s is longer than %(max)d characters.",
+                                  field=path, max=max_length))
+    return value.strip()
+
+
+def number_at(data: dict, field: str, path: str) -> float | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise field_error(path, _("%(field)s must be a number.", field=path))
+    return float(value)
+
+
+def integer_at(data: dict, field: str, path: str) -> int:
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise field_error(path, _("%(field)s must be a whole number.", field=path))
+    return value
+
+
+def datetime_at(data: dict, field: str, path: str) -> datetime | None:
+    value = text_at(data, field, path, max_length=40)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise field_error(path, _("%(field)s must be an ISO 8601 date and time, "
+                                  "e.g. 2026-11-23T18:30:00+01:00.", field=path)) from None
+    if moment.tzinfo is None:
+        raise field_error(path, _("%(field)s must include its timezone offset.", field=path))
+    return moment
+
+
+def list_at(data: dict, field: str, path: str, max_items: int) -> list:
+    value = data.get(field)
+    if not isinstance(value, list) or not value:
+        raise field_error(path, _("%(field)s must be a non-empty list.", field=path))
+    if len(value) > max_items:
+        raise field_error(path, _("%(field)s has more than %(max)d items.",
+                                  field=path, max=max_items))
+    return value
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not (low <= int(raw) <= high):
+        raise field_error(name, _("%(field)s must be a whole number from %(low)d to %(high)d.",
+                                  field=name, low=low, high=high))
+    return int(raw)
+
+
+def query_float(name: str, low: float, high: float) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not (low <= value <= high):
+        raise field_error(name, _("%(field)s must be a number from %(low)s to %(high)s.",
+                                  field=name, low=low, high=high))
+    return value

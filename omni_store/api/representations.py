@@ -1,0 +1,164 @@
+"""The JSON shapes of the API, as documented in openapi.py."""
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from omni_store.catalog.models import Offer, Product
+from omni_store.core.clock import as_utc
+from omni_store.extensions import db
+from omni_store.orders.models import STORE_DELIVERY_METHODS, Allocation, Order, OrderLine
+from omni_store.orders.services import order_plan
+from omni_store.shuttles.models import Parcel, ParcelLine
+from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskStatus
+
+CURRENCY = "EUR"
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    return as_utc(moment).isoformat() if moment is not None else None
+
+
+def product_json(product: Product, web_atp: int) -> dict:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "brand": product.brand,
+        "category": product.category,
+        "eans": [barcode.code for barcode in product.barcodes],
+        "price_cents": product.price_cents,
+        "currency": CURRENCY,
+        "web_atp": web_atp,
+    }
+
+
+def offer_json(offer: Offer) -> dict:
+    return {
+        "seller": {"code": offer.seller.code, "name": offer.seller.name,
+                   "rating": offer.seller.rating},
+        "condition": str(offer.condition),
+        "price_cents": offer.price_cents,
+        "shipping_cents": offer.shipping_cents,
+        "total_cents": offer.total_cents,
+        "stock": offer.stock,
+        "lead_time_days": offer.lead_time_days,
+    }
+
+
+def delivery_option_json(option) -> dict:
+    return {
+        "method": str(option.method),
+        "source": option.source,
+        "date": timestamp(option.date),
+        "price_cents": option.price_cents,
+        "explanation": str(option.explanation),
+    }
+
+
+def customer_link(order: Order) -> str | None:
+    """The customer's own page of a pickup or e-reservation (QR, pickup confirmation)."""
+    if order.delivery_method not in STORE_DELIVERY_METHODS:
+        return None
+    try:
+        from omni_store.pickup.tokens import customer_link as link_of
+    except ImportError:  # customer pages not installed in this build
+        return None
+    return link_of(order)
+
+
+def order_json(order: Order) -> dict:
+    """What the caller sees right after placing or cancelling an order."""
+    return {
+        "number": order.number,
+        "status": str(order.status),
+        "channel": str(order.channel),
+        "created_at": timestamp(order.created_at),
+        "promised_at": timestamp(order.promised_at),
+        "customer": {"email": order.customer.email, "first_name": order.customer.first_name,
+                     "last_name": order.customer.last_name},
+        "delivery": {
+            "method": str(order.delivery_method),
+            "store": order.pickup_location.code if order.pickup_location else None,
+            "address": order.ship_address or None,
+            "appointment_at": timestamp(order.appointment_at),
+        },
+        "lines": [
+            {"sku": line.product.sku, "name": line.product.name, "quantity": line.quantity,
+             "unit_price_cents": line.unit_price_cents,
+             "handed_over_quantity": line.handed_over_quantity}
+            for line in order.lines
+        ],
+        "plan": [
+            {"sku": plan.line.product.sku, "quantity": plan.line.quantity,
+             "sources": [_allocation_json(allocation) for allocation in plan.allocations]}
+            for plan in order_plan(order)
+        ],
+        "customer_link": customer_link(order),
+    }
+
+
+def _allocation_json(allocation: Allocation) -> dict:
+    return {
+        "location": allocation.location.code,
+        "location_name": allocation.location.name,
+        "quantity": allocation.quantity,
+        "transport": str(allocation.transport),
+        "status": str(allocation.status),
+        "distance_km": allocation.distance_km,
+        "expected_at": timestamp(allocation.expected_at),
+        "explanation": allocation.explanation,
+    }
+
+
+def order_detail_json(order: Order) -> dict:
+    """The order with the work it caused: tasks per kind and the parcels carrying it."""
+    return order_json(order) | {"tasks": _task_progress(order), "parcels": _parcels(order)}
+
+
+def _task_progress(order: Order) -> list[dict]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for kind, status, number in db.session.execute(
+        select(Task.kind, Task.status, func.count())
+        .where(Task.order_id == order.id).group_by(Task.kind, Task.status)
+    ):
+        counts[str(kind)][str(status)] += number
+    return [
+        {
+            "kind": kind,
+            "total": sum(by_status.values()),
+            "open": sum(by_status[str(status)] for status in OPEN_TASK_STATUSES),
+            "done": by_status[str(TaskStatus.DONE)],
+            "exception": by_status[str(TaskStatus.EXCEPTION)],
+            "cancelled": by_status[str(TaskStatus.CANCELLED)],
+        }
+        for kind, by_status in sorted(counts.items())
+    ]
+
+
+def _parcels(order: Order) -> list[dict]:
+    """Parcels made for the order, and shuttle parcels carrying some of its units."""
+    carrying = (
+        select(ParcelLine.parcel_id)
+        .join(Allocation, ParcelLine.allocation_id == Allocation.id)
+        .join(OrderLine, Allocation.order_line_id == OrderLine.id)
+        .where(OrderLine.order_id == order.id)
+    )
+    parcels = db.session.scalars(
+        select(Parcel)
+        .where(or_(Parcel.order_id == order.id, Parcel.id.in_(carrying)))
+        .options(selectinload(Parcel.origin), selectinload(Parcel.destination))
+        .order_by(Parcel.id)
+    )
+    return [
+        {
+            "code": parcel.code,
+            "kind": str(parcel.kind),
+            "status": str(parcel.status),
+            "origin": parcel.origin.code,
+            "destination": parcel.destination.code if parcel.destination else None,
+            "tracking_number": parcel.tracking_number,
+            "expected_at": timestamp(parcel.expected_at),
+        }
+        for parcel in parcels
+    ]
