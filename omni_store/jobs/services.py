@@ -33,6 +33,7 @@ APPOINTMENT_REMINDER_BEFORE = timedelta(hours=24)
 ESCALATED = "escalated"  # the TaskEvent note that marks a task as escalated once
 ESCALATION_PRIORITY_STEP = 10  # above anything a manager's "raise" gives, so it shows first
 EXPIRY_REASON = "hold expired"
+PICKUP_LINK_FIELDS = ("link", "pickup_code")  # copied from the 'ready' event into reminders
 
 
 # --- holds -----------------------------------------------------------------------------
@@ -86,20 +87,21 @@ def remind_holds_expiring(now: datetime) -> int:
     return sum(
         record_new_event(EventKind.HOLD_EXPIRY_REMINDER, f"hold_expiry_reminder:hold:{hold.id}", {
             **_about(hold.order), "expires_at": hold.expires_at.isoformat(),
-            "pickup_url": links.get(hold.order.number),
+            **links.get(hold.order.number, {}),
         })
         for hold in holds
     )
 
 
-def _pickup_links(orders: list[Order]) -> dict[str, str]:
-    """The customer's pickup page, as the 'ready' message gave it, per order number."""
+def _pickup_links(orders: list[Order]) -> dict[str, dict]:
+    """The customer's page and counter code, as the 'ready' message gave them, per order."""
     keys = {f"ready_for_pickup:{order.number}": order.number for order in orders}
     if not keys:
         return {}
     events = db.session.scalars(select(OutboxEvent).where(OutboxEvent.dedup_key.in_(keys)))
-    return {keys[e.dedup_key]: e.payload["pickup_url"] for e in events
-            if (e.payload or {}).get("pickup_url")}
+    return {keys[e.dedup_key]: {name: e.payload[name] for name in PICKUP_LINK_FIELDS
+                                if name in (e.payload or {})}
+            for e in events}
 
 
 def _about(order: Order) -> dict:

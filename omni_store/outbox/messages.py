@@ -83,8 +83,12 @@ def _ready_body(payload: dict) -> str:
 
 def _link(payload: dict) -> str:
     """The customer's own pickup page (QR code for the counter), when the order has one."""
-    url = payload.get("pickup_url")
-    return "\n\n" + _("Show this page at the counter: %(url)s", url=url) if url else ""
+    text = ""
+    if url := payload.get("link"):
+        text += "\n\n" + _("Show this page at the counter: %(url)s", url=url)
+    if code := payload.get("pickup_code"):
+        text += "\n" + _("No phone with you? Give this code at the counter: %(code)s", code=code)
+    return text
 
 
 def _when(iso_moment: str) -> str:
