@@ -2,11 +2,12 @@
 from omni_store.api.models import IdempotencyKey  # noqa: F401
 from omni_store.auth.models import ApiClient, User  # noqa: F401
 from omni_store.catalog.models import Barcode, Offer, Product, Seller  # noqa: F401
-from omni_store.counter.models import HandoverScan  # noqa: F401
+from omni_store.counter.models import Handover, HandoverScan  # noqa: F401
 from omni_store.inventory.models import Buffer, StockLevel, StockMovement  # noqa: F401
 from omni_store.network.models import Location, ShuttleRoute, Zone  # noqa: F401
 from omni_store.orders.models import Allocation, Customer, Hold, Order, OrderLine  # noqa: F401
 from omni_store.outbox.models import OutboxEvent  # noqa: F401
+from omni_store.pickup.models import HandoverConfirmation, PickupToken  # noqa: F401
 from omni_store.returns.models import Return, ReturnLine  # noqa: F401
 from omni_store.shuttles.models import NumberSequence, Parcel, ParcelLine, ShuttleRun  # noqa: F401
 from omni_store.tasks.models import Task, TaskEvent  # noqa: F401

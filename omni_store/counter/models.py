@@ -1,7 +1,7 @@
 """What the counter remembers between two scans: each unit scanned out for an order."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omni_store.core.clock import utcnow
@@ -30,3 +30,24 @@ class HandoverScan(db.Model):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     order_line: Mapped[OrderLine] = relationship()
+
+
+class Handover(db.Model):
+    """Tamper-evident record of one hand-over: who, when, which items, how it was confirmed.
+
+    Each record's hash covers its content and the previous record's hash of the same
+    store, so changing or deleting a stored record breaks the chain (see `ledger.verify`).
+    """
+
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    # [{"sku": ..., "handed": units, "refused": units}], one entry per order line changed
+    items: Mapped[list] = mapped_column(JSON)
+    method: Mapped[str] = mapped_column(String(20))
+    associate_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

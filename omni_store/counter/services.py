@@ -7,9 +7,9 @@ Three steps, each a named function:
   left to collect the order is handed over and its hold collected.
 - `clear_scans`: the associate starts a line's scanning again (e.g. before a refusal).
 
-`hand_over` is the single place where the order changes hands. Today the associate's tap
-triggers it (method ASSOCIATE_SCAN); a customer's confirmation on their phone will call
-the same function with its own method, on the units already scanned.
+`hand_over` is the single place where the order changes hands, whoever confirms it: the
+associate's tap, the customer's tap on their phone (omni_store.pickup) or the customer's
+pickup code; each hand-over appends a record to the store's hash-chained ledger.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from omni_store.catalog.models import Barcode, Product
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
+from omni_store.counter.ledger import record_handover
 from omni_store.counter.models import HandoverScan
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
@@ -49,6 +50,8 @@ MAX_REASON_LENGTH = 200
 
 class HandoverMethod(StrEnum):
     ASSOCIATE_SCAN = "associate_scan"  # each unit scanned, the associate confirms
+    CUSTOMER_QR = "customer_qr"  # units scanned, the customer confirms on their phone
+    PICKUP_CODE = "pickup_code"  # units scanned, the customer gives their pickup code
 
 
 class HandoverRefused(DomainError):
@@ -179,6 +182,8 @@ def hand_over(order: Order, handed: dict[int, int], refused: dict[int, tuple[int
     _shrink_holds(order, sum(c.handed + c.refused for c in changes))
     if all(waiting_quantity(line) == 0 for line in order.lines):
         _close(order, now)
+    record_handover(order, [{"sku": c.line.product.sku, "handed": c.handed, "refused": c.refused}
+                            for c in changes], method, actor_id, now)
     record_event(EventKind.ORDER_HANDED_OVER, f"handover:{order.number}:{progress(order)}", {
         "order": order.number,
         "store": order.pickup_location.code,
@@ -217,7 +222,7 @@ def _validated_changes(order: Order, handed: dict[int, int], refused: dict[int, 
         if len(change.reason) > MAX_REASON_LENGTH:
             raise InvalidInput(_("The reason is too long: %(limit)d characters at most.",
                                  limit=MAX_REASON_LENGTH))
-        if method == HandoverMethod.ASSOCIATE_SCAN and change.handed > scanned.get(line_id, 0):
+        if change.handed > scanned.get(line_id, 0):
             raise HandoverRefused(_("Scan each unit of %(name)s before handing it over.",
                                     name=line.product.name))
         change.allocations = held.get(line_id, [])

@@ -1,9 +1,10 @@
 """The pickup counter: finding a customer's order and handing it over."""
 from uuid import uuid4
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from omni_store.auth.models import STAFF_ROLES
@@ -11,8 +12,11 @@ from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.errors import InvalidInput
 from omni_store.core.web import render_page, wants_fragment
 from omni_store.counter import queries, services
-from omni_store.extensions import db
+from omni_store.extensions import db, limiter
 from omni_store.orders.models import OrderStatus
+from omni_store.pickup import services as pickup
+from omni_store.pickup import tokens
+from omni_store.pickup.models import ConfirmationStatus
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 
@@ -94,19 +98,67 @@ def clear_scans(order_id: int, line_id: int):
 @roles_required(*STAFF_ROLES)
 def hand_over(order_id: int):
     view = _counter_order_or_404(order_id)
-    refused = {
-        line.id: (_form_quantity(f"refuse-{line.id}"),
-                  _refusal_reason(request.form.get(f"reason-{line.id}", "")))
-        for line in view.order.lines
-    }
     result = services.hand_over(
-        view.order, handed=view.scanned,
-        refused={line_id: entry for line_id, entry in refused.items() if entry[0]},
-        actor_id=current_user.id, method=services.HandoverMethod.ASSOCIATE_SCAN,
-        seen_progress=_form_quantity("progress") if "progress" in request.form else None,
+        view.order, handed=view.scanned, refused=_refused(view), actor_id=current_user.id,
+        method=services.HandoverMethod.ASSOCIATE_SCAN, seen_progress=_seen_progress(),
     )
     db.session.commit()
     return _after_change(order_id, result=result)
+
+
+@bp.post("/orders/<int:order_id>/pickup-code")
+@roles_required(*STAFF_ROLES)
+@limiter.limit(lambda: current_app.config["PICKUP_CODE_RATE_LIMIT"],
+               key_func=lambda: f"{get_remote_address()}:{request.view_args.get('order_id')}")
+def hand_over_with_code(order_id: int):
+    """The customer has no phone: their pickup code confirms the hand-over."""
+    view = _counter_order_or_404(order_id)
+    right = pickup.check_pickup_code(view.order, request.form.get("pickup_code", ""))
+    db.session.commit()  # a wrong code counts even though the hand-over is refused
+    if not right:
+        raise InvalidInput(_("Wrong pickup code. Ask the customer to read it again."))
+    result = pickup.hand_over_with_code(view.order, view.scanned, _refused(view),
+                                        current_user.id, _seen_progress())
+    db.session.commit()
+    return _after_change(order_id, result=result)
+
+
+@bp.post("/orders/<int:order_id>/customer-confirmation")
+@roles_required(*STAFF_ROLES)
+def ask_customer(order_id: int):
+    """Freeze the scanned units and show the customer a QR code to confirm them."""
+    view = _counter_order_or_404(order_id)
+    pickup.propose_confirmation(view.order, view.scanned, _refused(view), current_user.id)
+    db.session.commit()
+    return _after_change(order_id)
+
+
+@bp.post("/orders/<int:order_id>/customer-confirmation/cancel")
+@roles_required(*STAFF_ROLES)
+def cancel_customer_confirmation(order_id: int):
+    view = _counter_order_or_404(order_id)
+    pickup.cancel_confirmation(view.order)
+    db.session.commit()
+    return _after_change(order_id)
+
+
+@bp.get("/orders/<int:order_id>/customer-confirmation")
+@roles_required(*STAFF_ROLES)
+def customer_confirmation(order_id: int):
+    """Polled while the customer confirms: the small panel, then the whole order once final."""
+    view = _counter_order_or_404(order_id)
+    confirmation = pickup.latest_confirmation(order_id)
+    if not wants_fragment():
+        return redirect(url_for(".order", order_id=order_id), 303)
+    if pickup.is_waiting(confirmation):
+        return render_template("counter/_customer_confirmation.html", order=view.order,
+                               confirmation=confirmation,
+                               confirm_url=_confirm_url(confirmation))
+    response = _render_order(order_id, confirmed_by_customer=(
+        confirmation is not None and confirmation.status == ConfirmationStatus.CONFIRMED))
+    response.headers["HX-Retarget"] = "#counter-order"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -122,10 +174,36 @@ def _counter_order_or_404(order_id: int) -> queries.CounterOrder:
 
 def _render_order(order_id: int, **context):
     view = _counter_order_or_404(order_id)
+    ready = view.order.status == OrderStatus.READY
+    confirmation = pickup.latest_confirmation(order_id) if ready else None
+    if not pickup.is_waiting(confirmation):
+        confirmation = None
     return render_page("counter/order.html", "counter/_order.html", view=view,
                        progress=services.progress(view.order), waiting=services.waiting_quantity,
                        waiting_total=sum(map(services.waiting_quantity, view.order.lines)),
-                       scan_id=uuid4().hex, **context)
+                       scan_id=uuid4().hex, confirmation=confirmation,
+                       confirm_url=_confirm_url(confirmation) if confirmation else None,
+                       customer_link=tokens.customer_link(view.order) if ready else None,
+                       **context)
+
+
+def _confirm_url(confirmation) -> str:
+    return tokens.absolute_url("pickup.confirm_page",
+                               token=tokens.link_token(confirmation.token))
+
+
+def _refused(view: queries.CounterOrder) -> dict[int, tuple[int, str]]:
+    """Refusals entered on the hand-over step, for the lines that have some."""
+    refused = {
+        line.id: (_form_quantity(f"refuse-{line.id}"),
+                  _refusal_reason(request.form.get(f"reason-{line.id}", "")))
+        for line in view.order.lines
+    }
+    return {line_id: entry for line_id, entry in refused.items() if entry[0]}
+
+
+def _seen_progress() -> int | None:
+    return _form_quantity("progress") if "progress" in request.form else None
 
 
 def _after_change(order_id: int, **context):

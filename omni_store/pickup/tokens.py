@@ -1,0 +1,143 @@
+"""Customer links: random, signed, expiring tokens, stored hashed (DESIGN §9).
+
+A link carries `URLSafeTimedSerializer(SECRET_KEY).dumps(random token)`: an altered
+link fails the signature check before any database lookup. The database keeps the
+token's sha256 and a random nonce from which the token is derived with the secret key,
+so the counter and the API can show the same link again, while the database alone
+opens nothing.
+"""
+import hashlib
+import hmac
+import re
+import secrets
+from base64 import urlsafe_b64encode
+from datetime import datetime, timedelta
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup
+from sqlalchemy import select
+
+from omni_store.core.clock import utcnow
+from omni_store.extensions import db
+from omni_store.orders.models import Hold, HoldStatus, Order
+from omni_store.pickup.models import PickupToken, TokenPurpose
+
+SALT = "omni-store.customer-link"
+MAX_TOKEN_LENGTH = 200
+CONFIRMATION_LIFETIME = timedelta(minutes=10)
+# The customer's page stays open one day past the hold, to read "collected" or "expired".
+ORDER_VIEW_GRACE = timedelta(days=1)
+PICKUP_CODE_DIGITS = 6
+
+
+def _secret() -> bytes:
+    return current_app.config["SECRET_KEY"].encode()
+
+
+def _derive(nonce: str, use: str) -> bytes:
+    return hmac.new(_secret(), f"{use}:{nonce}".encode(), hashlib.sha256).digest()
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _raw_token(row: PickupToken) -> str:
+    # 192 bits derived from a 128-bit random nonce and the secret key.
+    return urlsafe_b64encode(_derive(row.nonce, "token")[:24]).decode().rstrip("=")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def issue(order: Order, purpose: TokenPurpose, expires_at: datetime) -> PickupToken:
+    row = PickupToken(nonce=secrets.token_urlsafe(16), purpose=purpose, order_id=order.id,
+                      expires_at=expires_at, failed_codes=0)
+    row.token_hash = _sha256(_raw_token(row))
+    if purpose == TokenPurpose.ORDER_VIEW:
+        row.code_hash = code_hash(row, pickup_code_of(row))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def link_token(row: PickupToken) -> str:
+    """What the URL carries: the random token and its signature."""
+    return _serializer().dumps(_raw_token(row))
+
+
+def resolve(signed: str, purpose: TokenPurpose, allow_used: bool = False) -> PickupToken | None:
+    """The live token behind a link; None when altered, unknown, expired or used."""
+    if not signed or len(signed) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        raw = _serializer().loads(signed)
+    except BadSignature:
+        return None
+    if not isinstance(raw, str):
+        return None
+    row = db.session.scalar(select(PickupToken).filter_by(token_hash=_sha256(raw), purpose=purpose))
+    if row is None or row.expires_at <= utcnow() or (row.used_at and not allow_used):
+        return None
+    return row
+
+
+def pickup_code_of(row: PickupToken) -> str:
+    number = int.from_bytes(_derive(row.nonce, "code")[:8], "big") % 10**PICKUP_CODE_DIGITS
+    return f"{number:0{PICKUP_CODE_DIGITS}d}"
+
+
+def code_hash(row: PickupToken, code: str) -> str:
+    return _sha256(f"{row.nonce}:{code}")
+
+
+def order_view_token(order: Order) -> PickupToken:
+    """The order's live customer link, created the first time it is needed."""
+    row = db.session.scalar(
+        select(PickupToken)
+        .where(PickupToken.order_id == order.id, PickupToken.purpose == TokenPurpose.ORDER_VIEW,
+               PickupToken.expires_at > utcnow())
+        .order_by(PickupToken.id.desc()).limit(1)
+    )
+    return row or issue(order, TokenPurpose.ORDER_VIEW, _order_view_expiry(order))
+
+
+def _order_view_expiry(order: Order) -> datetime:
+    hold_expiry = db.session.scalar(
+        select(Hold.expires_at).where(Hold.order_id == order.id, Hold.status == HoldStatus.ACTIVE)
+        .order_by(Hold.expires_at.desc()).limit(1)
+    )
+    return (hold_expiry or utcnow() + timedelta(days=current_app.config["HOLD_DAYS"])) \
+        + ORDER_VIEW_GRACE
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A URL the customer can open: from the request, else from PUBLIC_BASE_URL (jobs, CLI)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def customer_link(order: Order) -> str:
+    """The absolute URL of the order's customer page (GET /p/<token>)."""
+    return absolute_url("pickup.order_page", token=link_token(order_view_token(order)))
+
+
+def pickup_code(order: Order) -> str:
+    """The 6-digit code the customer gives at the counter when they have no phone."""
+    return pickup_code_of(order_view_token(order))
+
+
+def qr_svg(data: str, label: str) -> Markup:
+    """An inline SVG QR code, sized by CSS (class "qr")."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    svg = image.to_string(encoding="unicode")
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"',
+                 f'<svg class="qr" role="img" aria-label="{Markup.escape(label)}"', svg)
+    return Markup(svg)
