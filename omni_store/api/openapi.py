@@ -90,7 +90,7 @@ SCHEMAS = {
         "offers": {"type": "array", "items": _ref("Offer"),
                    "description": "marketplace offers in stock, cheapest total first"},
         "delivery_options": {"type": "array", "items": _ref("DeliveryOption"),
-                             "description": "empty without lat/lon or store"},
+                             "description": "by date, then price; pickup options need a store"},
     }, ["product", "origin", "locations", "offers"]),
     "OrderRequest": {
         "type": "object",

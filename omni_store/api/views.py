@@ -131,8 +131,6 @@ def _delivery_options(product, store, latitude, longitude):
         from omni_store.orders.promise import delivery_options
     except ImportError:
         return None
-    if store is None and latitude is None:
-        return []  # a promise needs a destination
     return delivery_options(product, 1, store=store, latitude=latitude, longitude=longitude)
 
 
@@ -187,7 +185,9 @@ def _order_or_404(number: str) -> Order:
 
 @bp.get("/orders/<number>")
 def order_detail(number: str):
-    return jsonify(order_detail_json(_order_or_404(number)))
+    body = order_detail_json(_order_or_404(number))
+    db.session.commit()  # the customer link of an order placed elsewhere is issued on first read
+    return jsonify(body)
 
 
 @bp.post("/orders/<number>/cancel")

@@ -1,0 +1,178 @@
+"""POST /orders, GET /orders/{number}, POST /orders/{number}/cancel, by contract."""
+import importlib.util
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from omni_store.core.clock import utcnow
+from omni_store.inventory.models import StockLevel
+from omni_store.orders.models import Order
+from omni_store.tasks.models import Task
+from tests import factories
+
+
+def order_body(sku="PH-A", qty=1, method="pickup", store="PAR-RIV", **delivery):
+    return {
+        "customer": {"email": "camille@example.com", "first_name": "Camille",
+                     "last_name": "Martin", "phone": "+33600000000"},
+        "lines": [{"sku": sku, "qty": qty}],
+        "delivery": {"method": method, "store": store, **delivery},
+    }
+
+
+def _chain(db):
+    """PAR-RIV (where the customer collects) holds 1 phone A, PAR-BAS 2.5 km away holds 3
+    of A and 2 of B."""
+    rivoli = factories.store("PAR-RIV", lat=48.8606, lon=2.3376)
+    bastille = factories.store("PAR-BAS", lat=48.8532, lon=2.3691)
+    factories.shuttle_route(bastille, rivoli, departure_times=("08:00", "14:00"))
+    phone = factories.product("PH-A", name="Phone Alpha", price_cents=79900)
+    factories.stock(rivoli, phone, 1)
+    factories.stock(bastille, phone, 3)
+    factories.stock(bastille, factories.product("PH-B", name="Phone Beta"), 2)
+    db.session.commit()
+    return rivoli, bastille, phone
+
+
+def _allocated(db, location, product):
+    db.session.expire_all()
+    return db.session.scalar(select(StockLevel.allocated).filter_by(
+        location_id=location.id, product_id=product.id))
+
+
+def test_pickup_order_is_created_with_its_plan_and_promise(client, db, auth, contract):
+    _rivoli, _bastille, _phone = _chain(db)
+    response = client.post("/api/v1/orders", json=order_body(qty=1), headers=auth)
+    body = contract(response, "/orders", "post")
+    assert response.status_code == 201
+    assert response.headers["Location"].endswith(f"/api/v1/orders/{body['number']}")
+    assert body["status"] == "sourced"
+    assert body["delivery"] == {"method": "pickup", "store": "PAR-RIV", "address": None,
+                                "appointment_at": None}
+    sources = body["plan"][0]["sources"]
+    assert [(s["location"], s["quantity"], s["transport"]) for s in sources] == [
+        ("PAR-RIV", 1, "same_store")]
+    assert sources[0]["explanation"].startswith("PAR-RIV")
+    assert body["promised_at"] is not None
+    if importlib.util.find_spec("omni_store.pickup.tokens"):  # the customer pages are built
+        assert body["customer_link"].startswith("http://localhost/p/")
+    else:
+        assert body["customer_link"] is None
+
+
+def test_home_delivery_has_no_customer_link(client, db, auth, contract):
+    _chain(db)
+    body = order_body(method="home", store=None, address="1 rue de Rivoli, Paris",
+                      latitude=48.86, longitude=2.34)
+    response = client.post("/api/v1/orders", json=body, headers=auth)
+    created = contract(response, "/orders", "post")
+    assert response.status_code == 201, created
+    assert created["customer_link"] is None
+    assert created["delivery"]["address"] == "1 rue de Rivoli, Paris"
+
+
+def test_reserve_with_an_appointment(client, db, auth, contract):
+    _chain(db)
+    appointment = (utcnow() + timedelta(days=1)).replace(microsecond=0).isoformat()
+    response = client.post("/api/v1/orders", headers=auth, json=order_body(
+        method="reserve", appointment_at=appointment))
+    body = contract(response, "/orders", "post")
+    assert response.status_code == 201
+    assert body["delivery"]["appointment_at"] == appointment
+
+
+def test_not_enough_stock_is_409_and_allocates_nothing(client, db, auth, contract):
+    rivoli, bastille, phone = _chain(db)
+    response = client.post("/api/v1/orders", json=order_body(qty=5), headers=auth)
+    body = contract(response, "/orders", "post")
+    assert response.status_code == 409
+    assert "Phone Alpha (PH-A)" in body["detail"]
+    assert (_allocated(db, rivoli, phone), _allocated(db, bastille, phone)) == (0, 0)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_invalid_orders_are_422_naming_the_field(client, db, auth, contract):
+    _chain(db)
+    cases = [
+        ({"lines": [], "customer": {}, "delivery": {}}, "lines"),
+        (order_body() | {"customer": "camille"}, "customer"),
+        (order_body() | {"lines": [{"sku": "PH-A", "qty": "2"}]}, "lines[0].qty"),
+        (order_body() | {"lines": [{"sku": "PH-A", "qty": 1}, 3]}, "lines[1]"),
+        (order_body(appointment_at="tomorrow"), "delivery.appointment_at"),
+        (order_body(appointment_at="2030-01-01T18:00:00"), "delivery.appointment_at"),
+        (order_body(latitude="48.8"), "delivery.latitude"),
+    ]
+    for body, field in cases:
+        response = client.post("/api/v1/orders", json=body, headers=auth)
+        problem = contract(response, "/orders", "post")
+        assert response.status_code == 422, (field, problem)
+        assert problem["errors"][0]["field"] == field
+
+
+def test_rule_refusals_are_422_with_the_reason(client, db, auth, contract):
+    _chain(db)
+    factories.store("PAR-NOP", does_pickup=False)
+    db.session.commit()
+    cases = [
+        (order_body(sku="NOPE"), "Unknown SKU: NOPE"),
+        (order_body(store="XXX-000"), "Unknown store: XXX-000"),
+        (order_body(store="PAR-NOP"), "Store PAR-NOP does not offer in-store pickup."),
+        (order_body(method="teleport"), "Unknown delivery method."),
+        (order_body(qty=0), "The quantity of PH-A must be a whole number from 1 to 999."),
+        (order_body(method="home", store=None), "Please enter the delivery address."),
+    ]
+    for body, detail in cases:
+        response = client.post("/api/v1/orders", json=body, headers=auth)
+        problem = contract(response, "/orders", "post")
+        assert (response.status_code, problem["detail"]) == (422, detail)
+
+
+def test_body_that_is_not_json_is_400(client, auth, contract):
+    response = client.post("/api/v1/orders", data="{not json", headers=auth,
+                           content_type="application/json")
+    assert contract(response, "/orders", "post")["detail"] == "The request body is not valid JSON."
+    assert response.status_code == 400
+
+
+def test_order_detail_shows_tasks_and_parcels(client, db, auth, contract):
+    _chain(db)
+    number = client.post("/api/v1/orders", json=order_body("PH-B"), headers=auth).get_json()["number"]
+    response = client.get(f"/api/v1/orders/{number}", headers=auth)
+    body = contract(response, "/orders/{number}", "get")
+    assert body["number"] == number
+    progress = {row["kind"]: (row["total"], row["open"], row["done"]) for row in body["tasks"]}
+    # Bastille picks and packs it for the shuttle; Rivoli receives it.
+    assert body["plan"][0]["sources"][0]["transport"] == "shuttle"
+    assert progress == {"pick": (1, 1, 0), "pack": (1, 1, 0), "receive": (1, 1, 0)}
+    assert body["parcels"] == []
+    missing = client.get("/api/v1/orders/W999999", headers=auth)
+    assert contract(missing, "/orders/{number}", "get")["detail"] == "Unknown order: W999999"
+
+
+def test_cancel_releases_stock_and_cancels_tasks(client, db, auth, contract):
+    rivoli, bastille, phone = _chain(db)
+    number = client.post("/api/v1/orders", json=order_body(qty=2), headers=auth).get_json()["number"]
+    response = client.post(f"/api/v1/orders/{number}/cancel", json={"reason": "changed mind"},
+                           headers=auth)
+    body = contract(response, "/orders/{number}/cancel", "post")
+    assert response.status_code == 200 and body["status"] == "cancelled"
+    assert (_allocated(db, rivoli, phone), _allocated(db, bastille, phone)) == (0, 0)
+    open_tasks = db.session.scalar(select(func.count()).select_from(Task)
+                                   .where(Task.status.in_(["open", "in_progress"])))
+    assert open_tasks == 0
+    again = client.post(f"/api/v1/orders/{number}/cancel", headers=auth)
+    assert again.status_code == 200  # cancelling twice is harmless
+    missing = client.post("/api/v1/orders/W999999/cancel", headers=auth)
+    assert contract(missing, "/orders/{number}/cancel", "post") and missing.status_code == 404
+
+
+def test_the_api_is_chain_wide_but_orders_obey_the_store_rules(client, db, auth):
+    """No store scoping: any store's stock feeds any order; a closed store takes none."""
+    _chain(db)
+    factories.store("LYO-CLO", lat=45.76, lon=4.83, active=False)
+    db.session.commit()
+    far = client.post("/api/v1/orders", json=order_body(qty=4), headers=auth)
+    assert far.status_code == 201
+    closed = client.post("/api/v1/orders", json=order_body(store="LYO-CLO"), headers=auth)
+    assert closed.status_code == 422
+    assert closed.get_json()["detail"] == "Store LYO-CLO does not take orders at the moment."
