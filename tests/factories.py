@@ -176,3 +176,40 @@ def handed_over_order(store_loc: Location, slot: Zone, lines, **fields):
             scan_out(order, line.product.ean, f"setup-{line.id}-{n}", None)
     hand_over(order, pending_scans(order.id), {}, None)
     return order
+
+
+# --- a store's day written with known times (mission board tests) -------------------------
+
+
+def task_with_history(loc: Location, kind, created_at, due_at, steps=(), **fields):
+    """A task whose history is [(to_status, actor, at)] in order, each a TaskEvent row."""
+    from omni_store.tasks.models import Task, TaskEvent, TaskStatus
+
+    task = Task(location_id=loc.id, kind=kind, status=TaskStatus.OPEN, due_at=due_at,
+                created_at=created_at, **fields)
+    db.session.add(task)
+    db.session.flush()
+    db.session.add(TaskEvent(task_id=task.id, from_status=None, to_status=TaskStatus.OPEN,
+                             created_at=created_at))
+    for to_status, actor, at in steps:
+        db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=to_status,
+                                 actor_id=actor.id if actor else None, created_at=at))
+        task.status = to_status
+        if to_status == TaskStatus.IN_PROGRESS:
+            task.assignee_id = actor.id
+    db.session.flush()
+    return task
+
+
+def bare_order(store_loc: Location, status, method=DeliveryMethod.PICKUP, **fields):
+    """An order row without lines, for screens that list orders by status and times."""
+    from omni_store.inventory.models import Channel
+    from omni_store.orders.models import Order
+
+    n = next(_seq)
+    order = Order(number=fields.pop("number", f"W{n:07d}"), channel=Channel.WEB,
+                  delivery_method=method, status=status, customer_id=customer().id,
+                  pickup_location_id=store_loc.id, **fields)
+    db.session.add(order)
+    db.session.flush()
+    return order

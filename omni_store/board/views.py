@@ -1,3 +1,118 @@
-from flask import Blueprint
+"""The store manager's daily mission board.
+
+GET /board is the live day (the fragment polls itself); GET /board?day=YYYY-MM-DD reads a
+past day from the history, without actions. Each action is a POST that calls one
+service, commits and redirects (303) back to the board.
+"""
+from datetime import date, datetime
+
+from babel.dates import format_datetime
+from flask import Blueprint, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from omni_store.auth.models import MANAGING_ROLES
+from omni_store.auth.scoping import current_store, get_scoped_or_404, roles_required
+from omni_store.board import queries
+from omni_store.board.services import MAX_PRIORITY, raise_priority
+from omni_store.core.clock import local
+from omni_store.core.errors import InvalidInput
+from omni_store.core.web import render_page
+from omni_store.extensions import db
+from omni_store.network.models import Location
+from omni_store.network.services import pause_ship_from_store, resume_ship_from_store
+from omni_store.returns.models import ReturnStatus
+from omni_store.shuttles.queries import today_at
+from omni_store.tasks.forms import id_field
+from omni_store.tasks.models import Task
+from omni_store.tasks.queries import store_staff
+from omni_store.tasks.services import assign_task
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+
+ALERT_LABELS = {
+    "task": _l("Task"),
+    "promise": _l("Pickup promise"),
+    "cutoff": _l("Shuttle cut-off"),
+    "appointment": _l("Appointment"),
+}
+
+RETURN_STATUS_LABELS = {
+    ReturnStatus.STARTED: _l("Started"),
+    ReturnStatus.DONE: _l("Done"),
+    ReturnStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def _requested_day() -> date:
+    """The day asked for (today by default); a future day has no history yet."""
+    today = today_at(current_store())
+    raw = request.args.get("day", "").strip()
+    if not raw:
+        return today
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(_("Give the day as YYYY-MM-DD.")) from None
+    if day > today:
+        raise InvalidInput(_("The board shows today or a past day."))
+    return day
+
+
+@bp.get("")
+@roles_required(*MANAGING_ROLES)
+def day():
+    board = queries.board_for(_requested_day())
+    return render_page(
+        "board/page.html", "board/_board.html", board=board,
+        staff=store_staff() if board.is_today else [],
+        today=today_at(board.store),
+        current_hour=local(board.now, board.store.timezone).hour if board.is_today else None,
+        alert_labels=ALERT_LABELS, return_status_labels=RETURN_STATUS_LABELS,
+        max_priority=MAX_PRIORITY,
+    )
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@roles_required(*MANAGING_ROLES)
+def assign(task_id: int):
+    assignee_id = id_field("assignee_id", _("Choose who does this task."))
+    assign_task(get_scoped_or_404(Task, task_id), assignee_id, current_user.id)
+    db.session.commit()
+    return redirect(url_for("board.day"), 303)
+
+
+@bp.post("/tasks/<int:task_id>/priority")
+@roles_required(*MANAGING_ROLES)
+def priority(task_id: int):
+    raise_priority(get_scoped_or_404(Task, task_id), current_user.id)
+    db.session.commit()
+    return redirect(url_for("board.day"), 303)
+
+
+@bp.post("/ship-from-store")
+@roles_required(*MANAGING_ROLES)
+def ship_from_store():
+    store = current_store()
+    match request.form.get("action"):
+        case "pause":
+            pause_ship_from_store(store, today_at(store))
+        case "resume":
+            resume_ship_from_store(store)
+        case _:
+            raise InvalidInput(_("Choose to pause or to resume shipping from the store."))
+    db.session.commit()
+    return redirect(url_for("board.day"), 303)
+
+
+# The board may be an admin's look at any store: its times are that store's, not the viewer's.
+@bp.app_template_filter("store_time")
+def store_time(moment: datetime, store: Location) -> str:
+    return local(moment, store.timezone).strftime("%H:%M")
+
+
+@bp.app_template_filter("store_day_time")
+def store_day_time(moment: datetime, store: Location) -> str:
+    return format_datetime(local(moment, store.timezone), "EEE d MMM HH:mm", locale=get_locale())

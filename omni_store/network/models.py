@@ -1,6 +1,7 @@
+from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omni_store.extensions import db
@@ -41,6 +42,8 @@ class Location(db.Model):
     does_pickup: Mapped[bool] = mapped_column(Boolean, default=False)
     does_ship_from_store: Mapped[bool] = mapped_column(Boolean, default=False)
     daily_ship_capacity: Mapped[int] = mapped_column(Integer, default=0)
+    # A manager stopped shipping from this store for that local day (short-staffed, rush).
+    ship_from_store_paused_on: Mapped[date | None] = mapped_column(Date)
     # Store setting a manager may turn on: confirm a pick quantity without scanning each unit.
     allow_pick_without_scan: Mapped[bool] = mapped_column(Boolean, default=False)
     # Days a dropshipping supplier needs before goods reach a store or customer.
@@ -52,6 +55,10 @@ class Location(db.Model):
     @property
     def is_store(self) -> bool:
         return self.kind == LocationKind.STORE
+
+    def ships_from_store_on(self, day: date) -> bool:
+        """Ships web orders itself on that local day: the flag, unless paused for the day."""
+        return self.does_ship_from_store and self.ship_from_store_paused_on != day
 
     def __repr__(self) -> str:
         return f"<Location {self.code}>"

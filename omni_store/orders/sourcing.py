@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from omni_store.catalog.models import Product
+from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
@@ -191,7 +192,8 @@ def _transport(location: Location, destination: Destination) -> Transport | None
         return Transport.SHUTTLE if location.is_store else Transport.WAREHOUSE
     # To the customer's address: a store ships it itself, if it does ship from store.
     if location.is_store:
-        return Transport.SAME_STORE if location.does_ship_from_store else None
+        ships = location.ships_from_store_on(local(utcnow(), location.timezone).date())
+        return Transport.SAME_STORE if ships else None
     return None if ship_from_store_only else Transport.WAREHOUSE
 
 

@@ -1,0 +1,374 @@
+"""Read-only figures of one store's day for the mission board, scoped to the current store.
+
+Every figure is counted from the rows themselves (tasks, task events, holds, runs,
+returns, ledger movements), so a past day reads the history the same way as today.
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from omni_store.auth.models import User
+from omni_store.auth.scoping import current_store
+from omni_store.core.clock import local, utcnow
+from omni_store.extensions import db
+from omni_store.inventory.models import MovementReason, StockMovement
+from omni_store.network.models import WEEKDAYS, Location
+from omni_store.orders.models import DeliveryMethod, Hold, HoldStatus, Order, OrderStatus
+from omni_store.returns.models import Return
+from omni_store.shuttles.models import ShuttleRunStatus
+from omni_store.shuttles.queries import DockRun, dock_runs, today_at
+from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKind, TaskStatus
+
+# Due within this long counts as at risk.
+AT_RISK = timedelta(minutes=30)
+# The hourly chart covers at least these local hours when the store has no opening hours.
+DEFAULT_HOURS = (8, 20)
+
+
+def day_bounds(store: Location, day: date) -> tuple[datetime, datetime]:
+    """The store's local day as a UTC interval [start, end)."""
+    start = datetime.combine(day, time.min, tzinfo=ZoneInfo(store.timezone)).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+# --- tasks by kind ----------------------------------------------------------------------
+
+
+@dataclass
+class KindCounts:
+    kind: TaskKind
+    open: int = 0  # now, waiting for someone (today only)
+    in_progress: int = 0  # now, claimed (today only)
+    exception: int = 0  # now, stopped by a problem (today only)
+    created: int = 0  # created that day
+    done: int = 0  # finished that day
+
+    @property
+    def any(self) -> bool:
+        return any((self.open, self.in_progress, self.exception, self.created, self.done))
+
+
+def task_counts(day: date) -> list[KindCounts]:
+    """Per task kind: current open work (today) and what was created and finished that day."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    counts = {kind: KindCounts(kind) for kind in TaskKind}
+    if day == today_at(store):
+        for kind, status, number in db.session.execute(
+            select(Task.kind, Task.status, func.count()).where(
+                Task.location_id == store.id,
+                Task.status.in_(OPEN_TASK_STATUSES | {TaskStatus.EXCEPTION}))
+            .group_by(Task.kind, Task.status)
+        ):
+            setattr(counts[TaskKind(kind)], TaskStatus(status).value, number)
+    for kind, number in db.session.execute(
+        select(Task.kind, func.count()).where(Task.location_id == store.id,
+                                              Task.created_at >= start, Task.created_at < end)
+        .group_by(Task.kind)
+    ):
+        counts[TaskKind(kind)].created = number
+    for kind, number in db.session.execute(
+        select(Task.kind, func.count(func.distinct(Task.id))).join(TaskEvent)
+        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
+               TaskEvent.created_at >= start, TaskEvent.created_at < end)
+        .group_by(Task.kind)
+    ):
+        counts[TaskKind(kind)].done = number
+    return [entry for entry in counts.values() if entry.any]
+
+
+# --- late and at risk -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # "task" | "promise" | "cutoff" | "appointment"
+    due_at: datetime
+    late: bool
+    task: Task | None = None
+    order: Order | None = None
+    run: DockRun | None = None
+
+
+def alerts(runs: list[DockRun]) -> list[Alert]:
+    """Everything due within AT_RISK or already past, soonest first: open tasks, pickup
+    promises not ready, shuttle cut-offs with parcels still missing, appointments whose
+    items are not ready."""
+    store = current_store()
+    now = utcnow()
+    horizon = now + AT_RISK
+    found = [
+        Alert("task", task.due_at, task.due_at < now, task=task)
+        for task in db.session.scalars(
+            select(Task).where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
+                               Task.due_at < horizon)
+            .options(joinedload(Task.assignee), joinedload(Task.order), joinedload(Task.product))
+        )
+    ]
+    not_ready = (Order.pickup_location_id == store.id,
+                 Order.status.in_([OrderStatus.SOURCED, OrderStatus.PICKING]))
+    found += [
+        Alert("promise", order.promised_at, order.promised_at < now, order=order)
+        for order in db.session.scalars(
+            select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.PICKUP,
+                                Order.promised_at < horizon)
+            .options(joinedload(Order.customer))
+        )
+    ]
+    found += [
+        Alert("appointment", order.appointment_at, order.appointment_at < now, order=order)
+        for order in db.session.scalars(
+            select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.RESERVE,
+                                Order.appointment_at < horizon)
+            .options(joinedload(Order.customer))
+        )
+    ]
+    found += [
+        Alert("cutoff", run.cutoff_at, run.cutoff_at < now, run=run)
+        for run in runs
+        if run.status == ShuttleRunStatus.PLANNED and run.missing and run.cutoff_at < horizon
+    ]
+    return sorted(found, key=lambda alert: alert.due_at)
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    user: User
+    working_on: list[Task] = field(default_factory=list)  # claimed now (today only)
+    done: int = 0  # tasks they finished that day
+    average: timedelta | None = None  # from claim (or assignment) to done, that day
+
+    @property
+    def average_minutes(self) -> int | None:
+        return None if self.average is None else round(self.average.total_seconds() / 60)
+
+
+def people(day: date) -> list[Person]:
+    """Who does what: each active person of the store, busiest first."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    by_user = {user.id: Person(user) for user in db.session.scalars(
+        select(User).where(User.store_id == store.id, User.active.is_(True)).order_by(User.name))}
+    if day == today_at(store):
+        for task in db.session.scalars(
+            select(Task).where(Task.location_id == store.id, Task.status == TaskStatus.IN_PROGRESS,
+                               Task.assignee_id.in_(by_user))
+            .options(joinedload(Task.order), joinedload(Task.product)).order_by(Task.due_at)
+        ):
+            by_user[task.assignee_id].working_on.append(task)
+    done_events = db.session.execute(
+        select(TaskEvent.task_id, TaskEvent.actor_id, TaskEvent.created_at).join(Task)
+        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
+               TaskEvent.created_at >= start, TaskEvent.created_at < end)
+    ).all()
+    claims = defaultdict(list)
+    for task_id, claimed_at in db.session.execute(
+        select(TaskEvent.task_id, TaskEvent.created_at)
+        .where(TaskEvent.task_id.in_({event.task_id for event in done_events}),
+               TaskEvent.from_status == TaskStatus.OPEN,
+               TaskEvent.to_status == TaskStatus.IN_PROGRESS)
+    ):
+        claims[task_id].append(claimed_at)
+    durations = defaultdict(list)
+    for task_id, actor_id, done_at in done_events:
+        if actor_id not in by_user:
+            continue
+        by_user[actor_id].done += 1
+        started = [at for at in claims[task_id] if at <= done_at]
+        if started:
+            durations[actor_id].append(done_at - max(started))
+    for user_id, spans in durations.items():
+        by_user[user_id].average = sum(spans, timedelta()) / len(spans)
+    return sorted(by_user.values(), key=lambda p: (-len(p.working_on), -p.done, p.user.name))
+
+
+# --- orders, appointments, returns ------------------------------------------------------
+
+
+@dataclass
+class WaitingOrder:
+    order: Order
+    slots: list[str]
+    expires_at: datetime
+
+
+def waiting_for_pickup() -> list[WaitingOrder]:
+    """Ready orders in their hold slots, the first to expire first."""
+    store = current_store()
+    waiting: dict[int, WaitingOrder] = {}
+    for hold in db.session.scalars(
+        select(Hold).join(Hold.order)
+        .where(Order.pickup_location_id == store.id, Order.status == OrderStatus.READY,
+               Hold.status == HoldStatus.ACTIVE)
+        .options(joinedload(Hold.order).joinedload(Order.customer), joinedload(Hold.zone))
+        .order_by(Hold.expires_at, Hold.id)
+    ):
+        entry = waiting.setdefault(hold.order_id, WaitingOrder(hold.order, [], hold.expires_at))
+        entry.slots.append(hold.zone.code)
+        entry.expires_at = min(entry.expires_at, hold.expires_at)
+    return sorted(waiting.values(), key=lambda entry: entry.expires_at)
+
+
+def appointments(day: date) -> list[Order]:
+    store = current_store()
+    start, end = day_bounds(store, day)
+    return list(db.session.scalars(
+        select(Order).where(Order.pickup_location_id == store.id,
+                            Order.appointment_at >= start, Order.appointment_at < end,
+                            Order.status != OrderStatus.CANCELLED)
+        .options(joinedload(Order.customer)).order_by(Order.appointment_at)
+    ))
+
+
+def returns_of(day: date) -> list[Return]:
+    store = current_store()
+    start, end = day_bounds(store, day)
+    return list(db.session.scalars(
+        select(Return).where(Return.location_id == store.id,
+                             Return.created_at >= start, Return.created_at < end)
+        .options(joinedload(Return.order)).order_by(Return.created_at)
+    ))
+
+
+# --- short picks ------------------------------------------------------------------------
+
+
+@dataclass
+class ShortPick:
+    movement: StockMovement
+    # Where the missing units were promised instead: (location code, units).
+    resourced: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def quantity(self) -> int:
+        return -self.movement.delta_on_hand
+
+    @property
+    def order_number(self) -> str | None:
+        reference = self.movement.reference
+        return reference.removeprefix("order:") if reference.startswith("order:") else None
+
+    @property
+    def resourced_units(self) -> int:
+        return sum(units for _code, units in self.resourced)
+
+
+def short_picks(day: date) -> list[ShortPick]:
+    """The day's short picks at this store and, from the ledger, the allocations of the
+    same order and product made elsewhere from that moment on (the re-sourcing)."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    found = [ShortPick(movement) for movement in db.session.scalars(
+        select(StockMovement).where(StockMovement.location_id == store.id,
+                                    StockMovement.reason == MovementReason.SHORT_PICK,
+                                    StockMovement.created_at >= start, StockMovement.created_at < end)
+        .options(joinedload(StockMovement.product)).order_by(StockMovement.created_at)
+    )]
+    references = {entry.movement.reference for entry in found if entry.order_number}
+    if not references:
+        return found
+    allocations = db.session.execute(
+        select(StockMovement.reference, StockMovement.product_id, StockMovement.created_at,
+               StockMovement.delta_allocated, Location.code)
+        .join(StockMovement.location)
+        .where(StockMovement.reason == MovementReason.ALLOCATE,
+               StockMovement.reference.in_(references), StockMovement.location_id != store.id,
+               StockMovement.created_at >= start)
+        .order_by(StockMovement.id)
+    ).all()
+    for entry in found:
+        short = entry.movement
+        entry.resourced = [
+            (code, units) for reference, product_id, at, units, code in allocations
+            if reference == short.reference and product_id == short.product_id
+            and at >= short.created_at
+        ]
+    return found
+
+
+# --- hourly chart -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourBar:
+    hour: int  # local hour of the store
+    done: int  # tasks finished in that hour
+    due: int  # tasks due in that hour (cancelled ones excepted)
+
+
+def hourly(day: date) -> list[HourBar]:
+    """Completions per local hour against tasks due per hour, over the opening hours."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    done = Counter(local(at, store.timezone).hour for at in db.session.scalars(
+        select(TaskEvent.created_at).join(Task)
+        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
+               TaskEvent.created_at >= start, TaskEvent.created_at < end)))
+    due = Counter(local(at, store.timezone).hour for at in db.session.scalars(
+        select(Task.due_at).where(Task.location_id == store.id, Task.status != TaskStatus.CANCELLED,
+                                  Task.due_at >= start, Task.due_at < end)))
+    first, last = _opening_hours(store, day)
+    hours = set(done) | set(due)
+    first, last = min(hours | {first}), max(hours | {last})
+    return [HourBar(hour, done[hour], due[hour]) for hour in range(first, last + 1)]
+
+
+def _opening_hours(store: Location, day: date) -> tuple[int, int]:
+    """First and last local hour the store is open that day (closing at 20:00: last is 19)."""
+    spans = (store.opening_hours or {}).get(WEEKDAYS[day.weekday()]) or []
+    if not spans:
+        return DEFAULT_HOURS
+    opens = min(int(span[0][:2]) for span in spans)
+    closes = max(span[1] for span in spans)
+    return opens, max(opens, int(closes[:2]) - (1 if closes.endswith(":00") else 0))
+
+
+# --- the whole board --------------------------------------------------------------------
+
+
+@dataclass
+class Board:
+    store: Location
+    day: date
+    is_today: bool
+    now: datetime
+    counts: list[KindCounts]
+    alerts: list[Alert]
+    people: list[Person]
+    runs: list[DockRun]
+    waiting: list[WaitingOrder]
+    appointments: list[Order]
+    returns: list[Return]
+    short_picks: list[ShortPick]
+    hours: list[HourBar]
+
+    @property
+    def ship_from_store_paused(self) -> bool:
+        return self.store.does_ship_from_store and not self.store.ships_from_store_on(self.day)
+
+
+def board_for(day: date) -> Board:
+    """The store's day; live parts (alerts, waiting orders, claimed work) only for today."""
+    store = current_store()
+    is_today = day == today_at(store)
+    runs = dock_runs(day)
+    return Board(
+        store=store, day=day, is_today=is_today, now=utcnow(),
+        counts=task_counts(day),
+        alerts=alerts(runs) if is_today else [],
+        people=people(day),
+        runs=runs,
+        waiting=waiting_for_pickup() if is_today else [],
+        appointments=appointments(day),
+        returns=returns_of(day),
+        short_picks=short_picks(day),
+        hours=hourly(day),
+    )
+
