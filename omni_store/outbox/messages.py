@@ -62,6 +62,8 @@ def render(event: OutboxEvent) -> Message:
         case EventKind.MARKETPLACE_RETURN:
             return _record("marketplace", _("Return %(number)s for seller %(seller)s",
                                             number=payload["return"], seller=payload["seller"]))
+        case EventKind.ORDER_HANDED_OVER:
+            return _record("erp", _("Order %(order)s handed over", order=payload["order"]))
         case _:
             return _record("erp", str(event.kind))
 

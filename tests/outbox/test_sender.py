@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from omni_store.core.clock import utcnow
 from omni_store.outbox import sender
+from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_event
 
@@ -207,3 +208,25 @@ def test_the_same_event_recorded_twice_is_kept_once(db):
 
     assert first.id == second.id
     assert db.session.scalars(select(OutboxEvent)).all() == [first]
+
+
+@pytest.mark.parametrize("kind, payload, channel, words", [
+    (EventKind.READY_FOR_PICKUP, READY, "customer", "is ready for pickup at Paris Rivoli"),
+    (EventKind.HOLD_EXPIRY_REMINDER, READY, "customer", "waits for you at Paris Rivoli until"),
+    (EventKind.HOLD_EXPIRED, READY, "customer", "It was not collected"),
+    (EventKind.APPOINTMENT_REMINDER, {**READY, "appointment_at": "2026-03-11T17:00:00+00:00"},
+     "customer", "on 11/03/2026 18:00"),
+    (EventKind.SHUTTLE_DISPATCHED, {"origin": "PAR-BAS", "destination": "PAR-RIV"}, "logistics",
+     "Shuttle PAR-BAS → PAR-RIV left"),
+    (EventKind.REFUND_TO_ISSUE, REFUND, "erp", "Refund to issue for return R000007"),
+    (EventKind.SUPPLIER_RETURN, {"return": "R000007"}, "purchasing", "R000007"),
+    (EventKind.MARKETPLACE_RETURN, {"return": "R000007", "seller": "SEL-1"}, "marketplace",
+     "for seller SEL-1"),
+    (EventKind.ORDER_HANDED_OVER, {"order": "W000042"}, "erp", "Order W000042 handed over"),
+])
+def test_every_kind_of_event_has_its_message(kind, payload, channel, words):
+    message = render(OutboxEvent(kind=kind, dedup_key="k", payload=payload))
+
+    assert message.channel == channel
+    assert words in message.subject + message.body
+    assert (message.to is not None) == (channel == "customer")
