@@ -213,3 +213,19 @@ def bare_order(store_loc: Location, status, method=DeliveryMethod.PICKUP, **fiel
     db.session.add(order)
     db.session.flush()
     return order
+
+
+# --- marketplace (promise and chain stock tests) ---------------------------------------
+
+
+def marketplace_offer(prod: Product, seller_code: str, price_cents: int, shipping_cents=0,
+                      stock=5, lead_time_days=3, rating=4.5):
+    """An offer of a new seller named 'Seller <code>'."""
+    from omni_store.catalog.models import Offer, Seller
+
+    seller = Seller(code=seller_code, name=f"Seller {seller_code}", rating=rating)
+    offer = Offer(seller=seller, product=prod, price_cents=price_cents,
+                  shipping_cents=shipping_cents, stock=stock, lead_time_days=lead_time_days)
+    db.session.add(offer)
+    db.session.flush()
+    return offer

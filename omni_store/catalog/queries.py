@@ -1,15 +1,20 @@
-"""Product lookup: find products and what the current store holds of them."""
+"""Product lookup (what the current store holds) and chain stock (where else it is)."""
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from omni_store.auth.scoping import scoped
-from omni_store.catalog.models import Barcode, Product
+from omni_store.catalog.models import Barcode, Offer, Product
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
-from omni_store.network.models import Zone
+from omni_store.network.geo import haversine_km
+from omni_store.network.models import Location, LocationKind, Zone
+from omni_store.orders.promise import DeliveryOption, delivery_options
+from omni_store.shuttles.models import Parcel, ParcelLine, ParcelStatus
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
 MAX_RESULTS = 25
@@ -130,3 +135,156 @@ def _waiting_restock(product_ids: list[int]) -> dict[int, int]:
                Task.product_id.in_(product_ids))
         .group_by(Task.product_id), Task))
     return {product_id: int(units) for product_id, units in rows}
+
+
+# --- chain stock: every location, parcels on the way, the marketplace ------------------
+
+
+@dataclass(frozen=True)
+class LocationStock:
+    location: Location
+    distance_km: float  # from the current store
+    on_hand: int
+    atp: int  # available to promise to the store channel, buffers applied
+    in_backroom: int  # units of open restock tasks: sellable, not yet back on the shelf
+    best_way: DeliveryOption | None  # the earliest way to get one here, if web ATP allows
+
+
+@dataclass(frozen=True)
+class ParcelOnTheWay:
+    parcel: Parcel
+    quantity: int
+
+
+@dataclass(frozen=True)
+class MarketplaceOffer:
+    offer: Offer
+    total_cents: int
+    delivered_at: datetime
+    saving_cents: int  # chain price − offer total: what the customer saves (< 0: pays more)
+
+
+@dataclass(frozen=True)
+class ComparableProduct:
+    product: Product
+    here: int  # store-channel ATP in the current store
+    chain: int  # units sellable anywhere else in the chain
+    best_offer_cents: int | None  # the cheapest marketplace total
+
+
+@dataclass(frozen=True)
+class ChainStock:
+    product: Product
+    store: Location
+    locations: list[LocationStock]  # this store, stores by distance, warehouses, suppliers
+    on_the_way: list[ParcelOnTheWay]
+    offers: list[MarketplaceOffer]  # cheapest total first
+    comparables: list[ComparableProduct]
+
+
+@dataclass(frozen=True)
+class ChainSearch:
+    query: str
+    by_barcode: bool
+    products: list[Product]  # several: the associate picks one
+    stock: ChainStock | None  # exactly one product found
+
+
+MAX_COMPARABLES = 4
+KIND_ORDER = {LocationKind.STORE: 0, LocationKind.WAREHOUSE: 1, LocationKind.SUPPLIER: 2}
+
+
+def search_chain_stock(query: str, store: Location, now: datetime) -> ChainSearch:
+    """A scan or an exact SKU picks one product; a name lists the matches to choose from."""
+    by_barcode = looks_like_ean13(query)
+    products = _products_with_barcode(query) if by_barcode else _products_matching(query)
+    exact = [p for p in products if p.sku.lower() == query.lower()]
+    if exact or len(products) == 1:
+        return ChainSearch(query, by_barcode, products,
+                           chain_stock((exact or products)[0], store, now))
+    return ChainSearch(query, by_barcode, products[:MAX_RESULTS], None)
+
+
+def chain_stock(product: Product, store: Location, now: datetime) -> ChainStock:
+    """A fixed number of queries, however many locations, parcels and offers."""
+    rows = db.session.execute(
+        select(StockLevel, Location).join(StockLevel.location)
+        .where(StockLevel.product_id == product.id, StockLevel.on_hand > 0,
+               Location.active.is_(True))
+    ).all()
+    buffers = BufferTable(Channel.STORE, [product])
+    backroom = _restock_by_location(product)
+    best_ways: dict[str, DeliveryOption] = {}
+    options = delivery_options(product, store=store, now=now)
+    for option in options:  # earliest first: keep each source's first way to the store
+        if option.store == store.code:
+            best_ways.setdefault(option.source, option)
+    locations = [
+        LocationStock(
+            location,
+            round(haversine_km(store.latitude, store.longitude, location.latitude,
+                               location.longitude), 1),
+            level.on_hand, atp(level, buffers.quantity(location.id, product)),
+            backroom.get(location.id, 0), best_ways.get(location.code))
+        for level, location in rows
+    ]
+    locations.sort(key=lambda s: (s.location.id != store.id, KIND_ORDER[s.location.kind],
+                                  s.distance_km, s.location.code))
+    return ChainStock(product, store, locations, _parcels_on_the_way(product),
+                      _marketplace_offers(product, now), _comparables(product, store))
+
+
+def _restock_by_location(product: Product) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Task.location_id, func.sum(Task.quantity))
+        .where(Task.kind == TaskKind.RESTOCK, Task.status.in_(OPEN_TASK_STATUSES),
+               Task.product_id == product.id)
+        .group_by(Task.location_id))
+    return {location_id: int(units) for location_id, units in rows}
+
+
+def _parcels_on_the_way(product: Product) -> list[ParcelOnTheWay]:
+    rows = db.session.execute(
+        select(Parcel, func.sum(ParcelLine.quantity)).join(ParcelLine.parcel)
+        .where(ParcelLine.product_id == product.id, Parcel.status == ParcelStatus.IN_TRANSIT)
+        .group_by(Parcel.id)
+        .options(joinedload(Parcel.origin), joinedload(Parcel.destination))
+        .order_by(Parcel.expected_at, Parcel.id))
+    return [ParcelOnTheWay(parcel, int(quantity)) for parcel, quantity in rows]
+
+
+def _marketplace_offers(product: Product, now: datetime) -> list[MarketplaceOffer]:
+    offers = db.session.scalars(
+        select(Offer).join(Offer.seller).options(contains_eager(Offer.seller))
+        .where(Offer.product_id == product.id, Offer.stock > 0))
+    found = [MarketplaceOffer(offer, offer.total_cents,
+                              now + timedelta(days=offer.lead_time_days),
+                              product.price_cents - offer.total_cents) for offer in offers]
+    return sorted(found, key=lambda o: (o.total_cents, o.delivered_at, o.offer.seller.code))
+
+
+def _comparables(product: Product, store: Location) -> list[ComparableProduct]:
+    """Products of the same category, nearest in price first, with where they can be had."""
+    others = list(db.session.scalars(
+        select(Product).where(Product.category == product.category, Product.id != product.id)
+        .order_by(func.abs(Product.price_cents - product.price_cents), Product.id)
+        .limit(MAX_COMPARABLES)))
+    if not others:
+        return []
+    ids = [p.id for p in others]
+    levels = db.session.scalars(
+        select(StockLevel).where(StockLevel.product_id.in_(ids),
+                                 StockLevel.on_hand > StockLevel.allocated))
+    buffers = BufferTable(Channel.STORE, others)
+    by_id = {p.id: p for p in others}
+    here, chain = defaultdict(int), defaultdict(int)
+    for level in levels:
+        available = atp(level, buffers.quantity(level.location_id, by_id[level.product_id]))
+        if level.location_id == store.id:
+            here[level.product_id] += available
+        else:
+            chain[level.product_id] += available
+    best = dict(db.session.execute(
+        select(Offer.product_id, func.min(Offer.price_cents + Offer.shipping_cents))
+        .where(Offer.product_id.in_(ids), Offer.stock > 0).group_by(Offer.product_id)).all())
+    return [ComparableProduct(p, here[p.id], chain[p.id], best.get(p.id)) for p in others]

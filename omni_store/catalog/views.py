@@ -1,13 +1,30 @@
-"""Product lookup: what the store holds of a product, by name, SKU or scanned barcode."""
-from flask import Blueprint, request
+"""Product lookup (this store) and chain stock (every location, the marketplace, and
+ordering for the customer in front of the associate)."""
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
 
 from omni_store.auth.models import STAFF_ROLES
-from omni_store.auth.scoping import roles_required
+from omni_store.auth.scoping import current_store, roles_required
 from omni_store.catalog import queries
 from omni_store.catalog.forms import ProductLookupForm
+from omni_store.core.clock import utcnow
+from omni_store.core.errors import InvalidInput, NotFound
 from omni_store.core.web import render_page
+from omni_store.counter.views import go_to
+from omni_store.extensions import db
 from omni_store.inventory.models import Channel
+from omni_store.network.models import Location
+from omni_store.orders.models import DeliveryMethod
+from omni_store.orders.services import (
+    MAX_LINE_QUANTITY,
+    OrderRequest,
+    only_from,
+    place_marketplace_order,
+    place_order,
+)
 
 bp = Blueprint("catalog", __name__)
 
@@ -24,6 +41,80 @@ def lookup():
     form = ProductLookupForm(request.args)
     search = queries.search_products(form.q.data) if form.q.data and form.validate() else None
     return render_page("catalog/lookup.html", "catalog/_results.html", form=form, search=search)
+
+
+@bp.get("/stock")
+@roles_required(*STAFF_ROLES)
+def chain_stock():
+    form = ProductLookupForm(request.args)
+    search = None
+    if form.q.data and form.validate():
+        search = queries.search_chain_stock(form.q.data, current_store(), utcnow())
+    return render_page("catalog/chain_stock.html", "catalog/_chain_stock.html", form=form,
+                       search=search, placed=request.args.get("placed", "")[:20])
+
+
+@bp.post("/stock/reserve")
+@roles_required(*STAFF_ROLES)
+def reserve_here():
+    """An e-reservation collected here, sourced from the location the associate chose."""
+    store = current_store()
+    code = request.form.get("source", "").strip().upper()
+    source = db.session.scalar(select(Location).filter_by(code=code)) if code else None
+    if source is None:
+        raise NotFound(_("Choose the location to reserve the item from."))
+    order = place_order(_order_request(DeliveryMethod.RESERVE, pickup_store_code=store.code),
+                        current_user.id, rules=only_from(source.id))
+    db.session.commit()
+    return _placed(order)
+
+
+@bp.post("/stock/home")
+@roles_required(*STAFF_ROLES)
+def order_home_delivery():
+    """Home delivery from the chain's own stock, or from the marketplace offer chosen."""
+    address = dict(ship_address=request.form.get("address", ""),
+                   ship_latitude=_coordinate("latitude"), ship_longitude=_coordinate("longitude"))
+    offer = request.form.get("offer", "").strip()
+    if offer:
+        if not offer.isdigit():
+            raise InvalidInput(_("Choose an offer from the list."))
+        order = place_marketplace_order(_order_request(DeliveryMethod.HOME, **address),
+                                        int(offer))
+    else:
+        order = place_order(_order_request(DeliveryMethod.HOME, **address), current_user.id)
+    db.session.commit()
+    return _placed(order)
+
+
+def _order_request(method: DeliveryMethod, **delivery) -> OrderRequest:
+    form = request.form
+    return OrderRequest(
+        email=form.get("email", ""), first_name=form.get("first_name", ""),
+        last_name=form.get("last_name", ""), phone=form.get("phone", ""),
+        lines=[(form.get("sku", ""), _quantity())], delivery_method=method,
+        channel=Channel.STORE, **delivery)
+
+
+def _quantity() -> int:
+    raw = request.form.get("quantity", "1").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LINE_QUANTITY:
+        raise InvalidInput(_("The quantity must be a whole number from 1 to %(max)d.",
+                             max=MAX_LINE_QUANTITY))
+    return int(raw)
+
+
+def _coordinate(name: str) -> float | None:
+    """A blank or unreadable coordinate is left to the order's own check of the address."""
+    try:
+        return float(request.form.get(name, "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _placed(order):
+    sku = order.lines[0].product.sku
+    return go_to(url_for(".chain_stock", q=sku, placed=order.number))
 
 
 @bp.app_template_global()

@@ -5,8 +5,9 @@ promises and creates the store tasks inside one SAVEPOINT: a line that cannot be
 covered undoes the whole intake. Services flush; the caller commits.
 """
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from omni_store.catalog.models import Product
+from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
 from omni_store.extensions import db
@@ -39,6 +40,7 @@ from omni_store.orders.promise import CARRIER_DELIVERY as CARRIER_DELIVERY  # sh
 from omni_store.orders.promise import Leg, leg, picking_sla, promise
 from omni_store.orders.sourcing import (
     NEAREST_FIRST,
+    Candidate,
     Destination,
     SourcedQuantity,
     SourcingRules,
@@ -111,6 +113,35 @@ def place_order(request: OrderRequest, actor_id: int | None = None,
         ]
         order.promised_at = promise(valid.destination, [entry.allocation for entry in sourced])
         _create_tasks(order, sourced, now, actor_id)
+    return order
+
+
+def place_marketplace_order(request: OrderRequest, offer_id: int) -> Order:
+    """Home delivery of one line sold by a marketplace seller: no own stock is allocated
+    and no store works on it; the seller's stock goes down and its lead time is the promise."""
+    request = replace(request, delivery_method=DeliveryMethod.HOME, channel=Channel.MARKETPLACE)
+    now = utcnow()
+    valid = _validate(request, now)
+    if len(valid.quantities) != 1:
+        raise InvalidInput(_("A marketplace order has exactly one line."))
+    ((product, quantity),) = valid.quantities.items()
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.product_id != product.id:
+        raise NotFound(_("This marketplace offer does not exist for %(sku)s.", sku=product.sku))
+    with db.session.begin_nested():
+        taken = db.session.execute(
+            update(Offer).where(Offer.id == offer.id, Offer.stock >= quantity)
+            .values(stock=Offer.stock - quantity).execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            raise NotAvailable(_("Seller %(seller)s no longer has %(quantity)d in stock.",
+                                 seller=offer.seller.name, quantity=quantity))
+        db.session.refresh(offer)
+        order = _create_order(request, valid, now)
+        order.lines[0].offer = offer
+        order.lines[0].unit_price_cents = offer.price_cents
+        order.promised_at = now + timedelta(days=offer.lead_time_days)
+        db.session.flush()
     return order
 
 
@@ -314,17 +345,27 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
 
 
 @dataclass(frozen=True)
-class _Excluding:
-    """The same rules, without one location's candidates (the one found short)."""
+class RestrictedRules:
+    """The same rules over some of the candidates only."""
 
     rules: SourcingRules
-    location_id: int
+    keep: Callable[[Candidate], bool]
 
     def rank(self, candidates, need):
-        return self.rules.rank([c for c in candidates if c.location.id != self.location_id], need)
+        return self.rules.rank([c for c in candidates if self.keep(c)], need)
 
     def explain(self, candidate, quantity, choice, need, ranking):
         return self.rules.explain(candidate, quantity, choice, need, ranking)
+
+
+def excluding(location_id: int, rules: SourcingRules = NEAREST_FIRST) -> RestrictedRules:
+    """Every source but one (the one found short)."""
+    return RestrictedRules(rules, lambda candidate: candidate.location.id != location_id)
+
+
+def only_from(location_id: int, rules: SourcingRules = NEAREST_FIRST) -> RestrictedRules:
+    """The one source an associate chose for the customer in front of them."""
+    return RestrictedRules(rules, lambda candidate: candidate.location.id == location_id)
 
 
 @dataclass(frozen=True)
@@ -363,7 +404,7 @@ def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | Non
     try:
         with db.session.begin_nested():
             sourced = _allocate_line(order, line, destination,
-                                     _Excluding(rules, allocation.location_id), now, actor_id,
+                                     excluding(allocation.location_id, rules), now, actor_id,
                                      quantity=missing)
             _create_tasks(order, sourced, now, actor_id)
     except NotAvailable:

@@ -1,7 +1,6 @@
 """The promise engine: dates of each delivery option and the sentence that explains them."""
 from datetime import UTC, datetime, timedelta
 
-from omni_store.catalog.models import Offer, Seller
 from omni_store.extensions import db as _db
 from omni_store.inventory.models import Buffer, Channel
 from omni_store.orders.models import DeliveryMethod
@@ -25,15 +24,6 @@ def paris(day, hour, minute=0):
 def only(options, method, source=None):
     (option,) = [o for o in options if o.method == method and source in (None, o.source)]
     return option
-
-
-def offer(product, code, price_cents, shipping_cents=0, stock=5, lead_time_days=3, rating=4.5):
-    seller = Seller(code=code, name=f"Seller {code}", rating=rating)
-    item = Offer(seller=seller, product=product, price_cents=price_cents,
-                 shipping_cents=shipping_cents, stock=stock, lead_time_days=lead_time_days)
-    _db.session.add(item)
-    _db.session.flush()
-    return item
 
 
 def test_in_stock_here_is_ready_after_the_picking_sla(db, chain):
@@ -123,8 +113,8 @@ def test_dropship_takes_the_supplier_lead_time(db, chain):
 
 
 def test_marketplace_offers_in_stock_with_the_price_comparison(db, chain):
-    offer(chain.phone, "BESTBUY", 17500, shipping_cents=500, lead_time_days=3)
-    offer(chain.phone, "SOLDOUT", 10000, stock=0)
+    factories.marketplace_offer(chain.phone, "BESTBUY", 17500, shipping_cents=500, lead_time_days=3)
+    factories.marketplace_offer(chain.phone, "SOLDOUT", 10000, stock=0)
 
     options = delivery_options(chain.phone, store=chain.rivoli, now=NOW)
 
@@ -140,8 +130,8 @@ def test_options_by_date_then_price_and_only_from_web_atp(db, chain):
     _db.session.add(Buffer(channel=Channel.WEB, location_id=chain.defense.id,
                            product_id=chain.phone.id, quantity=1))
     shelve(db, chain.warehouse, chain.phone, 5)
-    offer(chain.phone, "CHEAP", 9900, lead_time_days=2)
-    offer(chain.phone, "DEAR", 29900, lead_time_days=2)
+    factories.marketplace_offer(chain.phone, "CHEAP", 9900, lead_time_days=2)
+    factories.marketplace_offer(chain.phone, "DEAR", 29900, lead_time_days=2)
     _db.session.flush()
 
     options = delivery_options(chain.phone, store=chain.rivoli, now=NOW)
@@ -167,7 +157,7 @@ def fresh_session(chain):
 def test_a_fixed_number_of_queries_however_many_sources(db, chain):
     factories.shuttle_route(chain.bastille, chain.rivoli, ["14:00"])
     shelve(db, chain.bastille, chain.phone, 1)
-    offer(chain.phone, "ONE", 15000)
+    factories.marketplace_offer(chain.phone, "ONE", 15000)
     fresh_session(chain)
     with factories.counted_statements() as few:
         delivery_options(chain.phone, store=chain.rivoli, now=NOW)
@@ -175,7 +165,7 @@ def test_a_fixed_number_of_queries_however_many_sources(db, chain):
         other = factories.store(f"PAR-X{n}", 48.85 + n / 100, 2.35)
         factories.shuttle_route(other, chain.rivoli, ["14:00"])
         shelve(db, other, chain.phone, 1)
-        offer(chain.phone, f"MORE{n}", 15000 + n)
+        factories.marketplace_offer(chain.phone, f"MORE{n}", 15000 + n)
     shelve(db, chain.supplier, chain.phone, 1)
     fresh_session(chain)
 
