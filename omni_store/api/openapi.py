@@ -103,12 +103,12 @@ SCHEMAS = {
                 {"sku": _STR, "qty": {"type": "integer", "minimum": 1, "maximum": 999}})},
             "delivery": _object({
                 "method": {"type": "string", "enum": list(DeliveryMethod)},
-                "store": {"type": "string", "description": "pickup and reserve: the store code"},
-                "address": {"type": "string", "description": "home and ship_from_store"},
-                "latitude": {"type": "number", "minimum": -90, "maximum": 90},
-                "longitude": {"type": "number", "minimum": -180, "maximum": 180},
-                "appointment_at": {"type": "string", "format": "date-time",
-                                   "description": "reserve: the advice appointment, with offset"},
+                "store": _nullable("string", description="pickup and reserve: the store code"),
+                "address": _nullable("string", description="home and ship_from_store"),
+                "latitude": _nullable("number", minimum=-90, maximum=90),
+                "longitude": _nullable("number", minimum=-180, maximum=180),
+                "appointment_at": _nullable("string", format="date-time", description=(
+                    "reserve: the advice appointment, with its offset")),
             }, ["method"]),
         },
     },

@@ -102,6 +102,8 @@ def test_availability_near_a_position(client, db, auth, contract):
         "seller": {"code": "SELL-2", "name": "Cheap Co", "rating": 3.9}, "condition": "new",
         "price_cents": 72900, "shipping_cents": 990, "total_cents": 73890, "stock": 1,
         "lead_time_days": 5}
+    marketplace = [o for o in body["delivery_options"] if o["method"] == "marketplace"]
+    assert {o["source"] for o in marketplace} == {"SELL-1", "SELL-2"}
 
 
 def test_availability_for_a_store_starts_with_it(client, db, auth, contract):
@@ -111,6 +113,12 @@ def test_availability_for_a_store_starts_with_it(client, db, auth, contract):
     assert body["origin"]["store"] == "LYO-FAR"
     assert [row["code"] for row in body["locations"]] == ["LYO-FAR", "PAR-NEA"]
     assert body["locations"][0]["distance_km"] == 0
+    # The promise engine's options for this store: collected here first, by date.
+    pickups = [o for o in body["delivery_options"] if o["method"] == "pickup"]
+    assert [o["source"] for o in pickups][:1] == ["LYO-FAR"]
+    assert all(o["explanation"] for o in body["delivery_options"])
+    dates = [o["date"] for o in body["delivery_options"]]
+    assert dates == sorted(dates)
 
 
 def test_availability_bad_input(client, db, auth, contract):

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from omni_store.core.clock import utcnow
 from omni_store.inventory.models import StockLevel
-from omni_store.orders.models import Order
+from omni_store.orders.models import Allocation, Order, OrderLine
+from omni_store.shuttles.models import ParcelKind, ParcelLine
+from omni_store.shuttles.services import open_parcel
 from omni_store.tasks.models import Task
 from tests import factories
 
@@ -145,6 +147,19 @@ def test_order_detail_shows_tasks_and_parcels(client, db, auth, contract):
     assert body["plan"][0]["sources"][0]["transport"] == "shuttle"
     assert progress == {"pick": (1, 1, 0), "pack": (1, 1, 0), "receive": (1, 1, 0)}
     assert body["parcels"] == []
+
+    # Bastille opens a shuttle parcel and packs the order's unit into it.
+    allocation = db.session.scalar(select(Allocation).join(Allocation.line)
+                                   .join(OrderLine.order).where(Order.number == number))
+    parcel = open_parcel(allocation.location_id, allocation.line.order.pickup_location_id,
+                         ParcelKind.SHUTTLE)
+    parcel.lines.append(ParcelLine(product_id=allocation.line.product_id, quantity=1,
+                                   allocation_id=allocation.id))
+    db.session.commit()
+    body = contract(client.get(f"/api/v1/orders/{number}", headers=auth), "/orders/{number}", "get")
+    assert body["parcels"] == [{"code": parcel.code, "kind": "shuttle", "status": "open",
+                                "origin": "PAR-BAS", "destination": "PAR-RIV",
+                                "tracking_number": None, "expected_at": None}]
     missing = client.get("/api/v1/orders/W999999", headers=auth)
     assert contract(missing, "/orders/{number}", "get")["detail"] == "Unknown order: W999999"
 
