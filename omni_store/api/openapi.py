@@ -167,7 +167,9 @@ SCHEMAS = {
         "movements": {"type": "array", "items": _object({
             "index": _INT, "location": _STR, "sku": _STR,
             "kind": {"type": "string", "enum": list(FeedKind)},
-            "quantity": _INT, "on_hand": _INT})},
+            "quantity": _INT,
+            "on_hand": {"type": "integer", "description": "at the location once the whole "
+                                                          "batch is applied"}})},
     }),
 }
 

@@ -8,7 +8,13 @@ from sqlalchemy.orm import selectinload
 from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import as_utc
 from omni_store.extensions import db
-from omni_store.orders.models import STORE_DELIVERY_METHODS, Allocation, Order, OrderLine
+from omni_store.orders.models import (
+    STORE_DELIVERY_METHODS,
+    Allocation,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 from omni_store.orders.services import order_plan
 from omni_store.shuttles.models import Parcel, ParcelLine
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskStatus
@@ -92,7 +98,8 @@ def order_json(order: Order) -> dict:
         "plan": [
             {"sku": plan.line.product.sku, "quantity": plan.line.quantity,
              "sources": [_allocation_json(allocation) for allocation in plan.allocations]}
-            for plan in order_plan(order)
+            # A cancelled order shows what it had, each source marked released.
+            for plan in order_plan(order, include_released=order.status == OrderStatus.CANCELLED)
         ],
         "customer_link": customer_link(order),
     }

@@ -171,6 +171,7 @@ def test_cancel_releases_stock_and_cancels_tasks(client, db, auth, contract):
                            headers=auth)
     body = contract(response, "/orders/{number}/cancel", "post")
     assert response.status_code == 200 and body["status"] == "cancelled"
+    assert [s["status"] for s in body["plan"][0]["sources"]] == ["released"]
     assert (_allocated(db, rivoli, phone), _allocated(db, bastille, phone)) == (0, 0)
     open_tasks = db.session.scalar(select(func.count()).select_from(Task)
                                    .where(Task.status.in_(["open", "in_progress"])))
