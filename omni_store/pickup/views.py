@@ -28,6 +28,13 @@ def qr_svg(data: str, label: str):
     return tokens.qr_svg(data, label)
 
 
+@bp.after_request
+def private_page(response):
+    # The URL is the key: keep the page out of shared caches and the browser's disk cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def not_found():
     return render_template("pickup/not_found.html"), 404
 

@@ -63,6 +63,7 @@ def test_the_customer_page_shows_the_order_and_no_personal_data_beyond_the_first
     for private in ("Zorglub", "camille.zorglub", "+33612345678", "612345678"):
         assert private not in html
     assert "<script" not in html
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_the_same_link_is_shown_again_and_only_hashes_are_stored(db, shop):
@@ -72,7 +73,7 @@ def test_the_same_link_is_shown_again_and_only_hashes_are_stored(db, shop):
 
     assert first == again
     assert first.rsplit("/", 1)[1] not in (row.token_hash, row.nonce)
-    assert tokens.pickup_code(order) not in (row.code_hash or "")
+    assert row.code_hash and len(row.code_hash) == 64
 
 
 def test_altered_unknown_and_expired_links_get_the_same_plain_404(db, shop, phone):
@@ -279,3 +280,29 @@ def test_the_handover_chain_verifies_and_detects_tampering(db, shop):
     db.session.execute(Handover.__table__.delete().where(Handover.id == records[1].id))
     db.session.expire_all()
     assert broken_records(shop.store.id) == [records[2].id]
+
+
+def test_every_hand_over_method_is_recorded_in_the_ledger(db, shop, associate):
+    by_associate = ready_order(shop, [(shop.case, 1)], email="a@test.example")
+    counter.hand_over(by_associate, scan_all(by_associate), {}, associate.id)
+
+    (record,) = db.session.scalars(select(Handover)).all()
+    assert (record.method, record.associate_id, record.order_id) == (
+        "associate_scan", associate.id, by_associate.id)
+    assert record.items == [{"sku": shop.case.sku, "handed": 1, "refused": 0}]
+
+
+def test_customer_confirmations_are_rate_limited(db, shop, associate, phone, app):
+    order = ready_order(shop, [(shop.case, 1)])
+    confirmation = services.propose_confirmation(order, scan_all(order), {}, associate.id)
+    url = f"/p/{tokens.link_token(confirmation.token)}/confirm"
+    db.session.commit()
+    app.config["PICKUP_CONFIRM_RATE_LIMIT"] = "2 per minute"
+    try:
+        csrf = csrf_of(phone.get(url).get_data(as_text=True))
+        statuses = [phone.post(url, data={"csrf_token": csrf}).status_code for _n in range(3)]
+    finally:
+        app.config["PICKUP_CONFIRM_RATE_LIMIT"] = "10 per minute"
+
+    assert statuses == [303, 303, 429]  # confirmed, "already confirmed", then refused
+    assert services.latest_confirmation(order.id).status == ConfirmationStatus.CONFIRMED
