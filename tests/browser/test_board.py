@@ -25,6 +25,17 @@ def test_the_manager_reads_the_day_and_acts_on_it(app, live_server, new_page):
         with app.app_context():
             assert db.session.scalar(select(Task.priority).where(Task.id == task_id)) == 1
 
+    # A refresh does not throw away a choice being made in the board.
+    chooser = page.locator(".alert-row select").first
+    if chooser.count():
+        chooser.focus()
+        values = [o.get_attribute("value") for o in chooser.locator("option").all()]
+        other = next(v for v in values if v != chooser.input_value())
+        chooser.select_option(other)
+        page.evaluate("htmx.ajax('GET', '/board', {source: '#board', target: '#board', swap: 'outerHTML'})")
+        page.wait_for_timeout(500)
+        assert page.locator(".alert-row select").first.input_value() == other
+
     page.get_by_role("button", name="Pause for today").click()
     page.wait_for_selector("#ship-state:text('Ship from store paused today')")
     screenshot(page, "board-tablet")
