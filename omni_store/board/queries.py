@@ -358,7 +358,9 @@ def board_for(day: date) -> Board:
     """The store's day; live parts (alerts, waiting orders, claimed work) only for today."""
     store = current_store()
     is_today = day == today_at(store)
-    runs = dock_runs(day)
+    start, end = day_bounds(store, day)
+    # Today's dock also carries earlier runs still holding parcels; a past day shows its own.
+    runs = [run for run in dock_runs(day) if is_today or start <= run.departure_at < end]
     return Board(
         store=store, day=day, is_today=is_today, now=utcnow(),
         counts=task_counts(day),

@@ -111,6 +111,9 @@ def test_a_past_day_reads_the_history(as_manager):
     assert [(p.user.email, p.done, p.average_minutes, p.working_on) for p in board.people
             if p.done] == [("alice@test.example", 1, 45, [])]
     assert [r.number for r in board.returns] == ["R000000"]
+    # That day's departures by the timetable, not today's van waiting with parcels.
+    assert [(r.departure_at, r.sealed, r.missing) for r in board.runs] == [
+        (paris(14, 20, days=-1), 0, 0), (paris(16, days=-1), 0, 0)]
     assert board.appointments == [] and board.short_picks == []
     assert [bar for bar in board.hours if bar.done or bar.due] == [HourBar(9, 1, 0), HourBar(10, 0, 1)]
 
