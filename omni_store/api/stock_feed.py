@@ -43,7 +43,7 @@ class RowRefused(InvalidInput):
 
     def __init__(self, index: int, field: str, message, status_code: int = 422):
         super().__init__(_("Row %(index)d: %(message)s", index=index, message=message),
-                         index=index, field=f"movements[{index}].{field}")
+                         index=index, field=f"movements[{index}].{field}", reason=message)
         self.status_code = status_code
 
 

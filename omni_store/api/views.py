@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from omni_store.api import parsing, queries
 from omni_store.api.auth import authenticate_client
 from omni_store.api.idempotency import idempotent
+from omni_store.api.imports import stock_cli
 from omni_store.api.openapi import openapi_document
 from omni_store.api.representations import (
     delivery_option_json,
@@ -26,7 +27,9 @@ from omni_store.network.models import LocationKind
 from omni_store.orders.models import Order
 from omni_store.orders.services import OrderRequest, cancel_order, place_order
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
+bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
+bp.cli.add_command(stock_cli)
 
 MAX_ORDER_LINES = 100
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
