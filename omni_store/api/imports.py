@@ -1,8 +1,9 @@
-"""`flask stock import FILE.csv`: a stock snapshot or movement file from an ERP or WMS.
+"""`flask stock import FILE.csv` (a stock snapshot or movement file from an ERP or WMS)
+and `flask offers import FILE.csv` (marketplace offers).
 
-The file streams through in chunks (constant memory), each chunk checked and applied by
-the same service as POST /stock/movements, all in one transaction: a bad line stops the
-import with its line number and nothing is written.
+Each file streams through in chunks (constant memory; stock rows go through the same
+service as POST /stock/movements), all in one transaction: a bad line stops the import
+with its line number and nothing is written.
 """
 import csv
 import os
@@ -11,8 +12,10 @@ from itertools import islice
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from omni_store.api.stock_feed import FeedKind, FeedRow, RowRefused, apply_stock_feed
+from omni_store.catalog.models import Offer, OfferCondition, Product, Seller
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
 
@@ -82,3 +85,93 @@ def _feed_row(line: int, record: dict) -> FeedRow:
                    sku=(record.get("sku") or "").strip(),
                    kind=(record.get("kind") or "count").strip() or "count",
                    quantity=number)
+
+
+# --- marketplace offers ----------------------------------------------------------------
+
+OFFER_COLUMNS = ("seller", "sku", "price_cents", "shipping_cents", "stock", "lead_time_days")
+OFFER_NUMBERS = {  # column: lowest value allowed
+    "price_cents": 1, "shipping_cents": 0, "stock": 0, "lead_time_days": 0,
+}
+
+offers_cli = AppGroup("offers", help="Marketplace offers from the sellers' feeds.")
+
+
+@offers_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_offers(path: str) -> None:
+    """Create or update offers from FILE.csv (columns seller, sku, price_cents,
+    shipping_cents, stock, lead_time_days and optionally condition: new, refurbished, used).
+    Sellers must exist; stock 0 keeps the offer but takes it off sale."""
+    try:
+        created, updated = _import_offers_file(path)
+    except click.ClickException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    click.echo(f"Imported {created + updated} offer(s): {created} new, {updated} updated.")
+
+
+def _import_offers_file(path: str) -> tuple[int, int]:
+    created = updated = 0
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        lines = sum(1 for _line in handle) - 1
+    with open(path, newline="", encoding="utf-8-sig") as handle, click.progressbar(
+        length=max(lines, 0), label="Importing offers", file=sys.stderr
+    ) as progress:
+        reader = csv.DictReader(handle)
+        missing = [c for c in OFFER_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise BadLine(1, f"missing column(s): {', '.join(missing)}.")
+        first_line = 2
+        while chunk := list(islice(reader, CHUNK_ROWS)):
+            chunk_created, chunk_updated = _upsert_offers(first_line, chunk)
+            created, updated = created + chunk_created, updated + chunk_updated
+            first_line += len(chunk)
+            progress.update(len(chunk))
+    return created, updated
+
+
+def _upsert_offers(first_line: int, chunk: list[dict]) -> tuple[int, int]:
+    """One chunk: sellers, products and existing offers read in three queries."""
+    sellers = {s.code: s for s in db.session.scalars(
+        select(Seller).where(Seller.code.in_({(r.get("seller") or "").strip() for r in chunk})))}
+    products = {p.sku: p for p in db.session.scalars(
+        select(Product).where(Product.sku.in_({(r.get("sku") or "").strip() for r in chunk})))}
+    existing = {(o.seller_id, o.product_id, o.condition): o for o in db.session.scalars(
+        select(Offer).where(Offer.product_id.in_([p.id for p in products.values()])))}
+    created = updated = 0
+    for line, record in enumerate(chunk, start=first_line):
+        if None in record:
+            raise BadLine(line, "more fields than columns.")
+        seller = sellers.get((record["seller"] or "").strip())
+        if seller is None:
+            raise BadLine(line, f"unknown seller {record['seller']!r}.")
+        product = products.get((record["sku"] or "").strip())
+        if product is None:
+            raise BadLine(line, f"unknown SKU {record['sku']!r}.")
+        try:
+            condition = OfferCondition((record.get("condition") or "new").strip() or "new")
+        except ValueError:
+            raise BadLine(line, "condition must be new, refurbished or used.") from None
+        values = {column: _whole_number(line, column, record[column], low)
+                  for column, low in OFFER_NUMBERS.items()}
+        offer = existing.get((seller.id, product.id, condition))
+        if offer is None:
+            offer = Offer(seller=seller, product=product, condition=condition)
+            db.session.add(offer)
+            existing[(seller.id, product.id, condition)] = offer
+            created += 1
+        else:
+            updated += 1
+        for column, value in values.items():
+            setattr(offer, column, value)
+    db.session.flush()
+    return created, updated
+
+
+def _whole_number(line: int, column: str, raw: str | None, low: int) -> int:
+    text = (raw or "").strip()
+    if not text.isdigit() or int(text) < low:
+        raise BadLine(line, f"{column} {text!r} must be a whole number, {low} or more.")
+    return int(text)

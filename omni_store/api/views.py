@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from omni_store.api import parsing, queries
 from omni_store.api.auth import authenticate_client
 from omni_store.api.idempotency import idempotent
-from omni_store.api.imports import stock_cli
+from omni_store.api.imports import offers_cli, stock_cli
 from omni_store.api.openapi import openapi_document
 from omni_store.api.representations import (
     delivery_option_json,
@@ -30,6 +30,7 @@ from omni_store.orders.services import OrderRequest, cancel_order, place_order
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
 bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
 bp.cli.add_command(stock_cli)
+bp.cli.add_command(offers_cli)
 
 MAX_ORDER_LINES = 100
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
