@@ -1,6 +1,7 @@
 """Chain stock: where a product is in the chain and on the marketplace, and ordering it
 for the customer standing in front of the associate."""
 import re
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from omni_store.catalog.barcodes import make_ean13
 from omni_store.catalog.models import Offer
 from omni_store.extensions import db as _db
 from omni_store.orders.models import DeliveryMethod, Order
+from omni_store.shuttles.models import Parcel, ParcelKind, ParcelLine, ParcelStatus
 from omni_store.tasks.models import Task, TaskKind
 from tests import factories
 
@@ -81,6 +83,25 @@ def test_every_location_here_first_then_stores_by_distance_then_warehouses_and_s
     assert "PAR-BAS shuttle (cut-off" in html
     assert re.findall(r'data-seller="([^"]+)"', html) == ["CHEAP", "DEAR"]  # by total
     assert "saves €40.00" in html and "€50.00 more" in html
+
+
+def test_parcels_on_the_way_and_units_in_the_backroom(client, associate, chain):
+    shelve((chain.bastille, chain.phone, 3))
+    factories.task(chain.bastille, TaskKind.RESTOCK, product_id=chain.phone.id, quantity=2)
+    parcel = Parcel(code="PCL-42", kind=ParcelKind.SHUTTLE, status=ParcelStatus.IN_TRANSIT,
+                    origin_id=chain.warehouse.id, destination_id=chain.defense.id,
+                    expected_at=datetime(2030, 1, 8, 9, 30, tzinfo=UTC))
+    parcel.lines.append(ParcelLine(product_id=chain.phone.id, quantity=4))
+    _db.session.add(parcel)
+    _db.session.commit()
+
+    html = page(client, "PHN-B")
+
+    bastille = re.search(r'data-location="PAR-BAS".*?</li>', html, re.S).group(0)
+    assert re.search(r"Backroom</dt><dd>2<", bastille)
+    moving = re.search(r"Parcel PCL-42.*?</li>", html, re.S).group(0)
+    assert "WH-GEN → PAR-DEF" in moving and "In transit</dt><dd>4<" in moving
+    assert "arrives Tue 8 Jan 10:30" in moving  # shown in the store's time (Paris)
 
 
 def test_a_scanned_barcode_finds_the_product(client, associate, chain):
