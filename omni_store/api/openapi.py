@@ -91,7 +91,7 @@ SCHEMAS = {
                    "description": "marketplace offers in stock, cheapest total first"},
         "delivery_options": {"type": "array", "items": _ref("DeliveryOption"),
                              "description": "by date, then price; pickup options need a store"},
-    }, ["product", "origin", "locations", "offers"]),
+    }),
     "OrderRequest": {
         "type": "object",
         "required": ["customer", "lines", "delivery"],

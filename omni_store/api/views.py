@@ -25,6 +25,7 @@ from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
 from omni_store.network.models import LocationKind
 from omni_store.orders.models import Order
+from omni_store.orders.promise import delivery_options
 from omni_store.orders.services import OrderRequest, cancel_order, place_order
 
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
@@ -123,19 +124,9 @@ def availability():
         ],
         "offers": [offer_json(offer) for offer in queries.marketplace_offers(product)],
     }
-    options = _delivery_options(product, store, latitude, longitude)
-    if options is not None:
-        body["delivery_options"] = [delivery_option_json(option) for option in options]
+    options = delivery_options(product, 1, store=store, latitude=latitude, longitude=longitude)
+    body["delivery_options"] = [delivery_option_json(option) for option in options]
     return jsonify(body)
-
-
-def _delivery_options(product, store, latitude, longitude):
-    """The promise engine's options, or None in a build without it."""
-    try:
-        from omni_store.orders.promise import delivery_options
-    except ImportError:
-        return None
-    return delivery_options(product, 1, store=store, latitude=latitude, longitude=longitude)
 
 
 @bp.post("/orders")
