@@ -276,8 +276,7 @@ class _Context:
     def shipped(self, source: Location, method: OptionMethod) -> DeliveryOption:
         transport = Transport.SAME_STORE if method == OptionMethod.SHIP_FROM_STORE \
             else Transport.WAREHOUSE
-        destination = Destination.address(DeliveryMethod(method), 0.0, 0.0)
-        delivered = leg(source, transport, destination, self.now).arrives_at
+        delivered = leg(source, transport, _address(method), self.now).arrives_at
         facts = dict(when=self.when(delivered), source=source.code)
         if method == OptionMethod.SHIP_FROM_STORE:
             text = ngettext("delivered %(when)s: picked at %(source)s, %(num)d day by carrier",
@@ -291,8 +290,8 @@ class _Context:
                               self.distance(source.latitude, source.longitude), transport)
 
     def dropship(self, supplier: Location) -> DeliveryOption:
-        arrives = leg(supplier, Transport.DROPSHIP, Destination.address(
-            DeliveryMethod.HOME, 0.0, 0.0), self.now).arrives_at
+        arrives = leg(supplier, Transport.DROPSHIP, _address(OptionMethod.HOME),
+                      self.now).arrives_at
         facts = dict(source=supplier.code)
         if self.store is not None:
             date = ready_at_store(self.store, supplier.id, arrives)
@@ -328,6 +327,11 @@ class _Context:
                         comparison=comparison)
         return DeliveryOption(OptionMethod.MARKETPLACE, offer.seller.code, delivered, total,
                               text, offer_id=offer.id)
+
+
+def _address(method: OptionMethod) -> Destination:
+    """A customer's address: legs to an address do not depend on where it is (v1)."""
+    return Destination.address(DeliveryMethod(method), 0.0, 0.0)
 
 
 def _transport_to_store(source: Location, store: Location) -> Transport:
