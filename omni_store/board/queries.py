@@ -6,6 +6,7 @@ returns, ledger movements), so a past day reads the history the same way as toda
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -84,9 +85,16 @@ def task_counts(day: date) -> list[KindCounts]:
 # --- late and at risk -------------------------------------------------------------------
 
 
+class AlertKind(StrEnum):
+    TASK = "task"  # an open task due soon or late
+    PROMISE = "promise"  # a pickup promised to the customer, not ready yet
+    CUTOFF = "cutoff"  # a shuttle cut-off with parcels still to seal or load
+    APPOINTMENT = "appointment"  # an advice appointment whose items are not ready
+
+
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # "task" | "promise" | "cutoff" | "appointment"
+    kind: AlertKind
     due_at: datetime
     late: bool
     task: Task | None = None
@@ -102,7 +110,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
     now = utcnow()
     horizon = now + AT_RISK
     found = [
-        Alert("task", task.due_at, task.due_at < now, task=task)
+        Alert(AlertKind.TASK, task.due_at, task.due_at < now, task=task)
         for task in db.session.scalars(
             select(Task).where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
                                Task.due_at < horizon)
@@ -112,7 +120,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
     not_ready = (Order.pickup_location_id == store.id,
                  Order.status.in_([OrderStatus.SOURCED, OrderStatus.PICKING]))
     found += [
-        Alert("promise", order.promised_at, order.promised_at < now, order=order)
+        Alert(AlertKind.PROMISE, order.promised_at, order.promised_at < now, order=order)
         for order in db.session.scalars(
             select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.PICKUP,
                                 Order.promised_at < horizon)
@@ -120,7 +128,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
         )
     ]
     found += [
-        Alert("appointment", order.appointment_at, order.appointment_at < now, order=order)
+        Alert(AlertKind.APPOINTMENT, order.appointment_at, order.appointment_at < now, order=order)
         for order in db.session.scalars(
             select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.RESERVE,
                                 Order.appointment_at < horizon)
@@ -128,7 +136,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
         )
     ]
     found += [
-        Alert("cutoff", run.cutoff_at, run.cutoff_at < now, run=run)
+        Alert(AlertKind.CUTOFF, run.cutoff_at, run.cutoff_at < now, run=run)
         for run in runs
         if run.status == ShuttleRunStatus.PLANNED and run.missing and run.cutoff_at < horizon
     ]

@@ -33,10 +33,10 @@ from omni_store.tasks.services import assign_task
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 ALERT_LABELS = {
-    "task": _l("Task"),
-    "promise": _l("Pickup promise"),
-    "cutoff": _l("Shuttle cut-off"),
-    "appointment": _l("Appointment"),
+    queries.AlertKind.TASK: _l("Task"),
+    queries.AlertKind.PROMISE: _l("Pickup promise"),
+    queries.AlertKind.CUTOFF: _l("Shuttle cut-off"),
+    queries.AlertKind.APPOINTMENT: _l("Appointment"),
 }
 
 RETURN_STATUS_LABELS = {

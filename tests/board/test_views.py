@@ -94,6 +94,12 @@ def test_a_bad_or_future_day_is_a_clear_422(manager_client, value):
     assert response.status_code == 422
 
 
+def test_signing_in_comes_first(client, day):
+    response = client.get("/board")
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_associates_may_not_see_the_board(client, day):
     signed_in(client, day.alice)
 
