@@ -6,6 +6,7 @@ from omni_store.counter.models import Handover, HandoverScan  # noqa: F401
 from omni_store.inventory.models import Buffer, StockLevel, StockMovement  # noqa: F401
 from omni_store.network.models import Location, ShuttleRoute, Zone  # noqa: F401
 from omni_store.orders.models import Allocation, Customer, Hold, Order, OrderLine  # noqa: F401
+from omni_store.orders.models import SourcingSettings  # noqa: F401
 from omni_store.outbox.models import OutboxEvent  # noqa: F401
 from omni_store.pickup.models import HandoverConfirmation, PickupToken  # noqa: F401
 from omni_store.returns.models import Return, ReturnLine  # noqa: F401

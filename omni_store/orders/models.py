@@ -153,3 +153,24 @@ class Hold(db.Model):
 
     order: Mapped[Order] = relationship()
     zone: Mapped[Zone] = relationship()
+
+
+class SourcingSettings(db.Model):
+    """The retailer's sourcing weights (one row; none saved means sourcing v1, nearest first).
+
+    Each weight multiplies one score component of a candidate; the lowest score wins.
+    """
+
+    __tablename__ = "sourcing_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    distance_weight: Mapped[float] = mapped_column(Float, default=1.0)  # per km
+    transport_weight: Mapped[float] = mapped_column(Float, default=0.0)  # per transport rank
+    carbon_weight: Mapped[float] = mapped_column(Float, default=0.0)  # per kg CO2e
+    overstock_weight: Mapped[float] = mapped_column(Float, default=0.0)  # per day over target
+    capacity_weight: Mapped[float] = mapped_column(Float, default=0.0)  # per parcel left today
+    split_weight: Mapped[float] = mapped_column(Float, default=0.0)  # per share of the line missing
+    carbon_kg_per_km: Mapped[float] = mapped_column(Float, default=0.15)
+    target_cover_days: Mapped[float] = mapped_column(Float, default=30.0)
+    # A simple demand model: units of a product one location sells per day.
+    daily_demand_units: Mapped[float] = mapped_column(Float, default=0.5)

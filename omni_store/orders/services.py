@@ -46,6 +46,7 @@ from omni_store.orders.sourcing import (
     SourcingRules,
     plan_line,
 )
+from omni_store.orders.weighted_rules import current_rules
 from omni_store.tasks.models import FINAL_TASK_STATUSES, Task, TaskKind, TaskStatus
 from omni_store.tasks.services import cancel_task, create_task
 
@@ -100,9 +101,13 @@ class LinePlan:
 
 
 def place_order(request: OrderRequest, actor_id: int | None = None,
-                rules: SourcingRules = NEAREST_FIRST) -> Order:
-    """Create, source and allocate an order, with its tasks; NotAvailable leaves no trace."""
+                rules: SourcingRules | None = None) -> Order:
+    """Create, source and allocate an order, with its tasks; NotAvailable leaves no trace.
+
+    By default the retailer's saved sourcing rules (`current_rules`) choose the sources.
+    """
     now = utcnow()
+    rules = rules or current_rules()
     valid = _validate(request, now)
     with db.session.begin_nested():
         order = _create_order(request, valid, now)

@@ -52,6 +52,7 @@ class Candidate:
     distance_km: float  # from the pickup store or the customer
     transport: Transport
     zone_id: int | None = None  # where the product lives in the location
+    on_hand: int = 0  # physical units, for the overstock (cover) rule
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def find_candidates(need: LineNeed) -> list[Candidate]:
         distance = haversine_km(need.destination.latitude, need.destination.longitude,
                                 location.latitude, location.longitude)
         candidates.append(Candidate(location, available, round(distance, 2), transport,
-                                    level.zone_id))
+                                    level.zone_id, level.on_hand))
     return candidates
 
 

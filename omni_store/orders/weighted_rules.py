@@ -1,0 +1,138 @@
+"""Sourcing v2: candidates scored by the retailer's weights (issue 4, section 2).
+
+Every component is a cost (lower is better): distance, transport mode, carbon, and the
+bonuses for overstock and ship-from-store capacity left today are subtracted. Suppliers
+stay a second tier, used only when stores and warehouses cannot cover the line.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from omni_store.core.clock import utcnow
+from omni_store.extensions import db
+from omni_store.orders.models import (
+    Allocation,
+    AllocationStatus,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    SourcingSettings,
+    Transport,
+)
+from omni_store.orders.sourcing import NEAREST_FIRST, Candidate, Choice, LineNeed, Ranking, SourcingRules
+
+TRANSPORT_RANK = {Transport.SAME_STORE: 0, Transport.SHUTTLE: 1, Transport.WAREHOUSE: 2,
+                  Transport.DROPSHIP: 3}
+SHIPPING_METHODS = (DeliveryMethod.SHIP_FROM_STORE, DeliveryMethod.HOME)
+
+
+@dataclass(frozen=True)
+class Score:
+    """One candidate's facts and weighted cost."""
+
+    candidate: Candidate
+    carbon_kg: float
+    cover_days: float
+    capacity_left: int | None  # parcels the store can still ship today; None: not shipping
+    total: float
+
+
+class WeightedRules:
+    def __init__(self, settings: SourcingSettings):
+        self.settings = settings
+
+    def rank(self, candidates: Sequence[Candidate], need: LineNeed) -> Ranking:
+        capacity = _capacity_left(candidates, need)
+        # A store with no parcel left today is excluded, not just ranked last.
+        usable = [c for c in candidates
+                  if capacity.get(c.location.id) is None or capacity[c.location.id] > 0]
+        by_score = sorted(usable, key=lambda c: (self.score(c, need, capacity).total,
+                                                 c.location.code))
+        return [
+            [c for c in by_score if c.transport != Transport.DROPSHIP],
+            sorted((c for c in by_score if c.transport == Transport.DROPSHIP),
+                   key=lambda c: c.location.lead_time_days),
+        ]
+
+    def score(self, candidate: Candidate, need: LineNeed,
+              capacity: dict[int, int | None] | None = None) -> Score:
+        s = self.settings
+        carbon = candidate.distance_km * s.carbon_kg_per_km
+        cover = candidate.on_hand / s.daily_demand_units
+        capacity_left = (capacity or {}).get(candidate.location.id)
+        missing_share = max(need.quantity - candidate.atp, 0) / need.quantity
+        total = (s.distance_weight * candidate.distance_km
+                 + s.transport_weight * TRANSPORT_RANK[candidate.transport]
+                 + s.carbon_weight * carbon
+                 - s.overstock_weight * max(cover - s.target_cover_days, 0)
+                 - s.capacity_weight * (capacity_left or 0)
+                 + s.split_weight * missing_share)
+        return Score(candidate, carbon, cover, capacity_left, total)
+
+    def explain(self, candidate: Candidate, quantity: int, choice: Choice, need: LineNeed,
+                ranking: Ranking) -> str:
+        capacity = _capacity_left([c for tier in ranking for c in tier], need)
+        chosen = _("%(code)s chosen: %(facts)s", code=candidate.location.code,
+                   facts=self._facts(self.score(candidate, need, capacity)))
+        if choice == Choice.SPLIT:
+            chosen += " " + _("(%(part)d of %(quantity)d)", part=quantity, quantity=need.quantity)
+        runner_up = next((c for tier in ranking for c in tier if c is not candidate), None)
+        if runner_up is None:
+            return _("%(chosen)s; no other source", chosen=chosen)
+        return _("%(chosen)s; runner-up %(code)s: %(facts)s", chosen=chosen,
+                 code=runner_up.location.code,
+                 facts=self._facts(self.score(runner_up, need, capacity)))
+
+    def _facts(self, score: Score) -> str:
+        candidate = score.candidate
+        facts = [_("%(km).1f km", km=candidate.distance_km), transport_label(candidate.transport),
+                 _("%(kg).1f kg CO2e", kg=score.carbon_kg)]
+        if score.cover_days > self.settings.target_cover_days:
+            facts.append(_("overstock %(days)d days", days=score.cover_days))
+        if score.capacity_left is not None:
+            facts.append(_("%(left)d parcels left today", left=score.capacity_left))
+        if candidate.transport == Transport.DROPSHIP:
+            facts.append(_("lead time %(days)d days", days=candidate.location.lead_time_days))
+        return ", ".join(facts)
+
+
+def transport_label(transport: Transport) -> str:
+    return {
+        Transport.SAME_STORE: _("same store"),
+        Transport.SHUTTLE: _("shuttle"),
+        Transport.WAREHOUSE: _("warehouse"),
+        Transport.DROPSHIP: _("dropship"),
+    }[transport]
+
+
+def _capacity_left(candidates: Sequence[Candidate], need: LineNeed) -> dict[int, int | None]:
+    """Parcels each capped store can still ship today (one query for all candidates).
+
+    Only for a line shipped to the customer's address from the store itself; a store
+    with no daily capacity set is not capped.
+    """
+    capped = {c.location.id: c.location.daily_ship_capacity for c in candidates
+              if need.destination.store is None and c.transport == Transport.SAME_STORE
+              and c.location.daily_ship_capacity > 0}
+    if not capped:
+        return {}
+    start_of_day = datetime.combine(utcnow().date(), time(), tzinfo=utcnow().tzinfo)
+    shipped_today = dict(db.session.execute(
+        select(Allocation.location_id, func.count(func.distinct(Order.id)))
+        .join(Allocation.line).join(OrderLine.order)
+        .where(Allocation.location_id.in_(capped), Allocation.transport == Transport.SAME_STORE,
+               Allocation.status != AllocationStatus.RELEASED,
+               Order.delivery_method.in_(SHIPPING_METHODS), Order.created_at >= start_of_day)
+        .group_by(Allocation.location_id)
+    ).all())
+    return {location_id: capacity - shipped_today.get(location_id, 0)
+            for location_id, capacity in capped.items()}
+
+
+def current_rules() -> SourcingRules:
+    """The retailer's saved weights; sourcing v1 (nearest first) until an admin saves some."""
+    settings = db.session.scalar(select(SourcingSettings).limit(1))
+    return NEAREST_FIRST if settings is None else WeightedRules(settings)
