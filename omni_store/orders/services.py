@@ -532,3 +532,25 @@ def order_plan(order: Order, include_released: bool = False) -> list[LinePlan]:
     for allocation in db.session.scalars(query):
         by_line[allocation.order_line_id].append(allocation)
     return [LinePlan(line, by_line[line.id]) for line in order.lines]
+
+
+# --- simulation --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulatedLine:
+    product: Product
+    quantity: int
+    sources: list[SourcedQuantity]  # fewer units than asked: nothing more anywhere
+
+
+def simulate_order(lines: list[tuple[str, int]], pickup_store_code: str,
+                   rules: SourcingRules | None = None) -> list[SimulatedLine]:
+    """What the sourcing rules would choose for a web pickup order; reads, never allocates."""
+    destination = Destination.pickup_store(DeliveryMethod.PICKUP, _pickup_store(pickup_store_code))
+    rules = rules or current_rules()
+    return [
+        SimulatedLine(product, quantity,
+                      plan_line(product, quantity, destination, Channel.WEB, rules))
+        for product, quantity in _products_and_quantities(lines).items()
+    ]

@@ -4,14 +4,18 @@ Every component is a cost (lower is better): distance, transport mode, carbon, a
 bonuses for overstock and ship-from-store capacity left today are subtracted. Suppliers
 stay a second tier, used only when stores and warehouses cannot cover the line.
 """
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from omni_store.core.clock import utcnow
+from omni_store.core.errors import InvalidInput
 from omni_store.extensions import db
 from omni_store.orders.models import (
     Allocation,
@@ -95,7 +99,8 @@ class WeightedRules:
         if score.capacity_left is not None:
             facts.append(_("%(left)d parcels left today", left=score.capacity_left))
         if candidate.transport == Transport.DROPSHIP:
-            facts.append(_("lead time %(days)d days", days=candidate.location.lead_time_days))
+            facts.append(ngettext("lead time %(num)d day", "lead time %(num)d days",
+                                  candidate.location.lead_time_days))
         return ", ".join(facts)
 
 
@@ -136,3 +141,66 @@ def current_rules() -> SourcingRules:
     """The retailer's saved weights; sourcing v1 (nearest first) until an admin saves some."""
     settings = db.session.scalar(select(SourcingSettings).limit(1))
     return NEAREST_FIRST if settings is None else WeightedRules(settings)
+
+
+@dataclass(frozen=True)
+class SettingField:
+    name: str
+    label: str
+    minimum: float
+    maximum: float
+    above_minimum: bool = False  # the minimum itself is not allowed (a divisor)
+
+
+SETTING_FIELDS = (
+    SettingField("distance_weight", _l("Distance (per km)"), 0, 1000),
+    SettingField("transport_weight", _l("Transport mode (per step: store, shuttle, "
+                                        "warehouse, dropship)"), 0, 1000),
+    SettingField("carbon_weight", _l("Carbon (per kg CO2e)"), 0, 1000),
+    SettingField("overstock_weight", _l("Overstock (per day of cover above the target)"), 0, 1000),
+    SettingField("capacity_weight", _l("Ship-from-store capacity left today (per parcel)"),
+                 0, 1000),
+    SettingField("split_weight", _l("Fewer splits (per line not covered by one source)"),
+                 0, 1000),
+    SettingField("carbon_kg_per_km", _l("Carbon factor (kg CO2e per km)"), 0, 10),
+    SettingField("target_cover_days", _l("Target cover (days)"), 0, 365),
+    SettingField("daily_demand_units", _l("Average daily demand per location (units)"),
+                 0, 10000, above_minimum=True),
+)
+
+
+def sourcing_settings() -> SourcingSettings:
+    """The saved row, or an unsaved one holding the defaults (the form shows them)."""
+    saved = db.session.scalar(select(SourcingSettings).limit(1))
+    if saved is not None:
+        return saved
+    return SourcingSettings(**{column.name: column.default.arg
+                               for column in SourcingSettings.__table__.columns
+                               if column.default is not None})
+
+
+def save_sourcing_settings(values: dict[str, str]) -> SourcingSettings:
+    """Validate every field first, then store them all: a bad value changes nothing."""
+    numbers = {field.name: _setting_number(field, values.get(field.name)) for field in
+               SETTING_FIELDS}
+    settings = sourcing_settings()
+    for name, number in numbers.items():
+        setattr(settings, name, number)
+    db.session.add(settings)
+    db.session.flush()
+    return settings
+
+
+def _setting_number(field: SettingField, raw: str | None) -> float:
+    try:
+        number = float((raw or "").strip().replace(",", "."))
+    except ValueError:
+        raise InvalidInput(_("%(label)s: please enter a number.", label=field.label)) from None
+    too_low = number <= field.minimum if field.above_minimum else number < field.minimum
+    if not math.isfinite(number) or too_low or number > field.maximum:
+        if field.above_minimum:
+            raise InvalidInput(_("%(label)s: enter a number above %(min)g and up to %(max)g.",
+                                 label=field.label, min=field.minimum, max=field.maximum))
+        raise InvalidInput(_("%(label)s: enter a number from %(min)g to %(max)g.",
+                             label=field.label, min=field.minimum, max=field.maximum))
+    return number
