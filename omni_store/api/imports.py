@@ -45,32 +45,40 @@ def import_stock(path: str) -> None:
     click.echo(f"Imported {lines} line(s): {summary or 'nothing'}.")
 
 
-def _import_stock_file(path: str) -> tuple[int, dict[FeedKind, int]]:
-    totals = {kind: 0 for kind in FeedKind}
+def _csv_chunks(path: str, columns: tuple[str, ...], label: str):
+    """Yield (first line number, rows) chunk by chunk, with a progress bar: constant memory."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         lines = sum(1 for _line in handle) - 1  # a first streaming pass sizes the progress bar
     with open(path, newline="", encoding="utf-8-sig") as handle, click.progressbar(
-        length=max(lines, 0), label="Importing stock", file=sys.stderr
+        length=max(lines, 0), label=label, file=sys.stderr
     ) as progress:
         reader = csv.DictReader(handle)
-        missing = [c for c in STOCK_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             raise BadLine(1, f"missing column(s): {', '.join(missing)}.")
         first_line = 2
         while chunk := list(islice(reader, CHUNK_ROWS)):
-            rows = [_feed_row(first_line + offset, record) for offset, record in enumerate(chunk)]
-            try:
-                applied = apply_stock_feed(rows, reference=f"import:{os.path.basename(path)}")
-            except RowRefused as refused:
-                raise BadLine(first_line + refused.details["index"],
-                              str(refused.details["reason"])) from None
-            except DomainError as refused:
-                raise click.ClickException(f"{refused.message} Nothing was imported.") from None
-            for row in applied:
-                totals[row.kind] += 1
+            yield first_line, chunk
             first_line += len(chunk)
             progress.update(len(chunk))
-    return first_line - 2, totals
+
+
+def _import_stock_file(path: str) -> tuple[int, dict[FeedKind, int]]:
+    totals = {kind: 0 for kind in FeedKind}
+    lines = 0
+    for first_line, chunk in _csv_chunks(path, STOCK_COLUMNS, "Importing stock"):
+        rows = [_feed_row(first_line + offset, record) for offset, record in enumerate(chunk)]
+        try:
+            applied = apply_stock_feed(rows, reference=f"import:{os.path.basename(path)}")
+        except RowRefused as refused:
+            raise BadLine(first_line + refused.details["index"],
+                          str(refused.details["reason"])) from None
+        except DomainError as refused:
+            raise click.ClickException(f"{refused.message} Nothing was imported.") from None
+        for row in applied:
+            totals[row.kind] += 1
+        lines += len(chunk)
+    return lines, totals
 
 
 def _feed_row(line: int, record: dict) -> FeedRow:
@@ -114,21 +122,9 @@ def import_offers(path: str) -> None:
 
 def _import_offers_file(path: str) -> tuple[int, int]:
     created = updated = 0
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        lines = sum(1 for _line in handle) - 1
-    with open(path, newline="", encoding="utf-8-sig") as handle, click.progressbar(
-        length=max(lines, 0), label="Importing offers", file=sys.stderr
-    ) as progress:
-        reader = csv.DictReader(handle)
-        missing = [c for c in OFFER_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise BadLine(1, f"missing column(s): {', '.join(missing)}.")
-        first_line = 2
-        while chunk := list(islice(reader, CHUNK_ROWS)):
-            chunk_created, chunk_updated = _upsert_offers(first_line, chunk)
-            created, updated = created + chunk_created, updated + chunk_updated
-            first_line += len(chunk)
-            progress.update(len(chunk))
+    for first_line, chunk in _csv_chunks(path, OFFER_COLUMNS, "Importing offers"):
+        chunk_created, chunk_updated = _upsert_offers(first_line, chunk)
+        created, updated = created + chunk_created, updated + chunk_updated
     return created, updated
 
 
