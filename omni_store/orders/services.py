@@ -39,7 +39,6 @@ from omni_store.orders.models import (
 from omni_store.orders.promise import CARRIER_DELIVERY as CARRIER_DELIVERY  # shuttles use it
 from omni_store.orders.promise import Leg, leg, picking_sla, promise
 from omni_store.orders.sourcing import (
-    NEAREST_FIRST,
     Candidate,
     Destination,
     SourcedQuantity,
@@ -363,14 +362,16 @@ class RestrictedRules:
         return self.rules.explain(candidate, quantity, choice, need, ranking)
 
 
-def excluding(location_id: int, rules: SourcingRules = NEAREST_FIRST) -> RestrictedRules:
-    """Every source but one (the one found short)."""
-    return RestrictedRules(rules, lambda candidate: candidate.location.id != location_id)
+def excluding(location_id: int, rules: SourcingRules | None = None) -> RestrictedRules:
+    """Every source but one (the one found short), under the retailer's saved rules by default."""
+    return RestrictedRules(rules or current_rules(),
+                           lambda candidate: candidate.location.id != location_id)
 
 
-def only_from(location_id: int, rules: SourcingRules = NEAREST_FIRST) -> RestrictedRules:
+def only_from(location_id: int, rules: SourcingRules | None = None) -> RestrictedRules:
     """The one source an associate chose for the customer in front of them."""
-    return RestrictedRules(rules, lambda candidate: candidate.location.id == location_id)
+    return RestrictedRules(rules or current_rules(),
+                           lambda candidate: candidate.location.id == location_id)
 
 
 @dataclass(frozen=True)
@@ -386,7 +387,7 @@ class Shortfall:
 
 
 def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | None,
-                       rules: SourcingRules = NEAREST_FIRST) -> Shortfall:
+                       rules: SourcingRules | None = None) -> Shortfall:
     """Units promised at a source are not there: promise them from elsewhere.
 
     The caller has already taken the missing units out of stock (short_pick). The
