@@ -1,5 +1,6 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
 from omni_store.api.models import IdempotencyKey  # noqa: F401
+from omni_store.appointments.models import AppointmentSlot, Booking  # noqa: F401
 from omni_store.auth.models import ApiClient, User  # noqa: F401
 from omni_store.catalog.models import Barcode, Offer, Product, Seller  # noqa: F401
 from omni_store.counter.models import Handover, HandoverScan  # noqa: F401

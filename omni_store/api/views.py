@@ -21,6 +21,7 @@ from omni_store.api.representations import (
     product_json,
 )
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedRow, apply_stock_feed
+from omni_store.appointments.services import close_with_order
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
 from omni_store.network.models import LocationKind
@@ -192,6 +193,7 @@ def cancel(number: str):
     body = parsing.json_object() if request.get_data() else {}
     reason = parsing.text_at(body, "reason", "reason", 200) or _("cancelled through the API")
     cancel_order(order, actor_id=None, reason=reason)
+    close_with_order(order)
     return jsonify(order_json(order))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from omni_store.appointments.services import close_with_order
 from omni_store.catalog.models import Barcode, Product
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
@@ -345,3 +346,4 @@ def _close(order: Order, now) -> None:
     for hold in active_holds(order.id):
         hold.status = HoldStatus.COLLECTED
         hold.ended_at = now
+    close_with_order(order)  # a reservation's appointment ends as bought (or released)

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
 
+from omni_store.appointments.services import close_with_order
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
 from omni_store.orders.models import (
@@ -70,6 +71,7 @@ def expire_order(order: Order, now: datetime) -> bool:
     record_new_event(EventKind.HOLD_EXPIRED, f"hold_expired:{order.number}",
                      {**_about(order), "expires_at": hold.expires_at.isoformat()})
     give_back_order_items(order, None, EXPIRY_REASON)
+    close_with_order(order)
     return True
 
 

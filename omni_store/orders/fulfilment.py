@@ -2,8 +2,9 @@
 
 `advance(order)` is called after a pick, a receipt or an isolation completes. It reads the
 order's tasks and moves the order: SOURCED → PICKING once work has started; when every
-unit is physically at the pickup store, the ISOLATE task appears; once isolated, READY
-and the customer is told. Calling it again changes nothing.
+unit is physically at the pickup store, an ISOLATE task appears for the units not yet in
+the hold zone; once they all are, READY and the customer is told. Calling it again
+changes nothing.
 """
 from sqlalchemy import select, update
 
@@ -33,20 +34,21 @@ def advance(order: Order, actor_id: int | None = None) -> None:
     store_id = order.pickup_location_id
     if store_id is None:
         return  # shipped to the customer: no hold slot
-    isolate = next((t for t in tasks if t.kind == TaskKind.ISOLATE
-                    and t.status != TaskStatus.CANCELLED), None)
-    if isolate is None:
-        if _all_units_at_store(order, tasks, store_id):
-            units = sum(t.quantity for t in tasks
-                        if t.location_id == store_id and t.kind in ARRIVAL_KINDS
-                        and t.status == TaskStatus.DONE)
-            create_task(store_id, TaskKind.ISOLATE, max(order.promised_at, utcnow()),
-                        order_id=order.id, quantity=units, actor_id=actor_id,
-                        note="all units at the store")
+    isolates = [t for t in tasks if t.kind == TaskKind.ISOLATE and t.status != TaskStatus.CANCELLED]
+    if any(t.status != TaskStatus.DONE for t in isolates):
+        return  # someone is putting units in the hold zone
+    if not _all_units_at_store(order, tasks, store_id):
         return
-    if isolate.status == TaskStatus.DONE and _move(
-        order, {OrderStatus.SOURCED, OrderStatus.PICKING}, OrderStatus.READY
-    ):
+    units_here = sum(t.quantity for t in tasks
+                     if t.location_id == store_id and t.kind in ARRIVAL_KINDS
+                     and t.status == TaskStatus.DONE)
+    isolated = sum(t.quantity for t in isolates)
+    if units_here > isolated:
+        # The first units, or a product added later (to compare at an appointment).
+        create_task(store_id, TaskKind.ISOLATE, max(order.promised_at, utcnow()),
+                    order_id=order.id, quantity=units_here - isolated, actor_id=actor_id,
+                    note="all units at the store")
+    elif _move(order, {OrderStatus.SOURCED, OrderStatus.PICKING}, OrderStatus.READY):
         _tell_customer_ready(order)
 
 

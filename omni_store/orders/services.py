@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from omni_store.catalog.models import Offer, Product
-from omni_store.core.clock import utcnow
+from omni_store.core.clock import as_utc, utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
@@ -37,7 +37,7 @@ from omni_store.orders.models import (
     Transport,
 )
 from omni_store.orders.promise import CARRIER_DELIVERY as CARRIER_DELIVERY  # shuttles use it
-from omni_store.orders.promise import Leg, leg, picking_sla, promise
+from omni_store.orders.promise import Leg, leg, picking_sla, promise, ready_at_store
 from omni_store.orders.sourcing import (
     Candidate,
     Destination,
@@ -108,6 +108,8 @@ def place_order(request: OrderRequest, actor_id: int | None = None,
     now = utcnow()
     rules = rules or current_rules()
     valid = _validate(request, now)
+    if request.appointment_at is not None:
+        rules = arriving_by(request.appointment_at, valid.destination, now, rules)
     with db.session.begin_nested():
         order = _create_order(request, valid, now)
         sourced = [
@@ -163,6 +165,8 @@ def _validate(request: OrderRequest, now: datetime) -> _ValidOrder:
             raise InvalidInput(_("The appointment time must include its timezone."))
         if request.appointment_at <= now:
             raise InvalidInput(_("The appointment must be in the future."))
+        if method != DeliveryMethod.RESERVE:
+            raise InvalidInput(_("Only an e-reservation comes with an advice appointment."))
     destination = _destination(method, request)
     ship_address = "" if destination.store else _text(request.ship_address)
     return _ValidOrder(method, channel, email, quantities, destination, ship_address)
@@ -345,6 +349,41 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
                         counterpart_location_id=source.id, **about)
 
 
+# --- adding a line ---------------------------------------------------------------------
+
+
+def add_line(order: Order, sku: str, quantity: int, actor_id: int | None) -> OrderLine:
+    """Another product for an open store order (a product to compare at an appointment):
+    sourced, allocated and given its tasks like the first lines, in time for the
+    appointment if there is one; NotAvailable leaves no trace."""
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    db.session.refresh(order)
+    if order.status not in OPEN_ORDER_STATUSES or order.pickup_location is None:
+        raise DomainError(_("Order %(number)s can no longer take new items.", number=order.number))
+    ((product, quantity),) = _products_and_quantities([(sku, quantity)]).items()
+    if any(line.product_id == product.id for line in order.lines):
+        raise InvalidInput(_("%(name)s is already part of order %(number)s.",
+                             name=product.name, number=order.number))
+    now = utcnow()
+    destination = _destination_of(order)
+    rules = current_rules()
+    if order.appointment_at is not None:
+        rules = arriving_by(as_utc(order.appointment_at), destination, now, rules)
+    with db.session.begin_nested():
+        line = OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents)
+        order.lines.append(line)
+        db.session.flush()
+        sourced = _allocate_line(order, line, destination, rules, now, actor_id)
+        _create_tasks(order, sourced, now, actor_id)
+        active = [a for a in _order_allocations(order) if a.status != AllocationStatus.RELEASED]
+        order.promised_at = promise(destination, active)
+        if order.status == OrderStatus.READY:
+            # The new units join the others in the hold zone before the order is ready again.
+            order.status = OrderStatus.PICKING
+        db.session.flush()
+    return line
+
+
 # --- re-sourcing a shortfall -------------------------------------------------------------
 
 
@@ -360,6 +399,19 @@ class RestrictedRules:
 
     def explain(self, candidate, quantity, choice, need, ranking):
         return self.rules.explain(candidate, quantity, choice, need, ranking)
+
+
+def arriving_by(deadline: datetime, destination: Destination, now: datetime,
+                rules: SourcingRules | None = None) -> RestrictedRules:
+    """Only the sources whose units can be ready at the pickup store by `deadline` (an
+    advice appointment): the same dates the promise and the delivery options give."""
+    store = destination.store
+
+    def in_time(candidate: Candidate) -> bool:
+        journey = leg(candidate.location, candidate.transport, destination, now)
+        return ready_at_store(store, candidate.location.id, journey.arrives_at) <= deadline
+
+    return RestrictedRules(rules or current_rules(), in_time)
 
 
 def excluding(location_id: int, rules: SourcingRules | None = None) -> RestrictedRules:

@@ -42,6 +42,13 @@ def render(event: OutboxEvent) -> Message:
                                "%(time)s. It was not collected, so it is now cancelled.",
                                order=payload["order"], store=payload["store_name"],
                                time=_when(payload["expires_at"])))
+        case EventKind.APPOINTMENT_BOOKED:
+            return _customer(payload, _("Your appointment at %(store)s is booked",
+                                        store=payload["store_name"]),
+                             _("We look forward to seeing you at %(store)s on %(time)s. "
+                               "Waiting for you: %(items)s.", store=payload["store_name"],
+                               time=_when(payload["appointment_at"]),
+                               items=", ".join(payload["items"])))
         case EventKind.APPOINTMENT_REMINDER:
             return _customer(payload, _("Your appointment at %(store)s",
                                         store=payload["store_name"]),

@@ -12,6 +12,7 @@ from omni_store.extensions import db
 class EventKind(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     HOLD_EXPIRY_REMINDER = "hold_expiry_reminder"
+    APPOINTMENT_BOOKED = "appointment_booked"  # for the customer: booked or moved
     APPOINTMENT_REMINDER = "appointment_reminder"
     SHUTTLE_DISPATCHED = "shuttle_dispatched"
     REFUND_TO_ISSUE = "refund_to_issue"  # for the ERP

@@ -32,13 +32,16 @@ def _room_left():
 
 
 def propose_slot(task: Task) -> Zone | None:
-    """The smallest free slot of this store that takes all the order's units."""
+    """The slot where the order's other units already wait if it has room (they are handed
+    over together), else the smallest free slot of this store that takes all the units."""
     room = _room_left()
+    held = hold_of(task)
     return db.session.scalar(
         select(Zone)
         .where(Zone.location_id == task.location_id, Zone.kind == ZoneKind.HOLD,
                room >= task.quantity)
-        .order_by(Zone.capacity, Zone.slot_number, Zone.id)
+        .order_by((Zone.id == (held.zone_id if held else None)).desc(), Zone.capacity,
+                  Zone.slot_number, Zone.id)
         .limit(1)
     )
 

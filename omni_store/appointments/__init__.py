@@ -1,0 +1,1 @@
+"""Advice appointments: slots a store publishes, booked by e-reservations (DESIGN §2, §5)."""
