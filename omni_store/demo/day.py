@@ -1,13 +1,15 @@
 """Today's orders and tasks, placed and worked through the real services."""
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from omni_store.auth.models import User
 from omni_store.catalog.models import Product
-from omni_store.core.clock import utcnow
-from omni_store.demo import network_data, orders_data, people_data
+from omni_store.appointments.services import publish_slots, reserve_with_appointment, slots_for_items
+from omni_store.core.clock import as_utc, local, utcnow
+from omni_store.demo import appointments_data, network_data, orders_data, people_data
 from omni_store.demo.orders_data import DemoOrder, Progress
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
@@ -41,6 +43,7 @@ class Staff:
 def seed_day(locations: dict[str, Location], zones: dict[str, Zone],
              products: dict[str, Product], users: dict[str, User]) -> None:
     now = utcnow()
+    seed_appointment_slots(locations, now)
     staff = Staff(locations, users)
     already_placed = set(db.session.scalars(select(Customer.email).join(Order)))
     for demo in orders_data.DEMO_ORDERS:
@@ -48,18 +51,58 @@ def seed_day(locations: dict[str, Location], zones: dict[str, Zone],
             continue
         placed_by = (staff.associate_of[locations[demo.where].id]
                      if demo.channel == Channel.STORE else None)
-        order = place_order(_request(demo, now), actor_id=placed_by)
+        order = _place(demo, locations, products, now, placed_by)
         _as_if_placed_at(order, now - timedelta(minutes=demo.minutes_ago))
         _work_on(order, demo.progress, staff)
     _seed_store_tasks(locations, zones, products, now)
 
 
-def _request(demo: DemoOrder, now: datetime) -> OrderRequest:
+def seed_appointment_slots(locations: dict[str, Location], now: datetime) -> None:
+    """Each demo store's advice slots for the coming week; a slot already there is kept."""
+    for code in appointments_data.STORES_WITH_SLOTS:
+        store = locations[code]
+        today = local(now, store.timezone).date()
+        for day in (today + timedelta(days=n) for n in range(appointments_data.DAYS_AHEAD)):
+            for series in appointments_data.SLOT_SERIES:
+                first = _first_start_after(series, store, day, now)
+                if first is not None:
+                    publish_slots(store, day, first, series.last, series.length_minutes,
+                                  series.capacity, series.expertise, now)
+
+
+def _first_start_after(series, store: Location, day, now: datetime) -> time | None:
+    """The series' first start on `day` that is still to come (None: all of it is past)."""
+    start = datetime.combine(day, series.first, tzinfo=ZoneInfo(store.timezone))
+    last = datetime.combine(day, series.last, tzinfo=ZoneInfo(store.timezone))
+    while start <= now:
+        start += timedelta(minutes=series.length_minutes)
+    return start.time() if start <= last else None
+
+
+def _place(demo: DemoOrder, locations: dict[str, Location], products: dict[str, Product],
+           now: datetime, placed_by: int | None) -> Order:
+    """The order; an e-reservation books the first slot its items can make after the
+    demo's appointment time (when that time falls at night, the next evening)."""
+    request = _request(demo)
+    if demo.appointment_in_hours is None:
+        return place_order(request, actor_id=placed_by)
+    quantities = {products[sku]: quantity for sku, quantity in demo.lines}
+    first_product = products[demo.lines[0][0]]
+    expertise = appointments_data.EXPERTISE_OF_CATEGORY.get(first_product.category, "")
+    wanted_from = now + timedelta(hours=demo.appointment_in_hours)
+    slot = next((offer.slot for offer in slots_for_items(locations[demo.where], quantities,
+                                                         expertise, now)
+                 if as_utc(offer.slot.starts_at) >= wanted_from), None)
+    if slot is None:
+        return place_order(request, actor_id=placed_by)
+    return reserve_with_appointment(request, slot.id, placed_by).order
+
+
+def _request(demo: DemoOrder) -> OrderRequest:
     at_store = demo.method in STORE_DELIVERY_METHODS
     address, latitude, longitude = (
         ("", None, None) if at_store else orders_data.ADDRESSES[demo.where]
     )
-    hours = demo.appointment_in_hours
     return OrderRequest(
         email=customer_email(demo),
         first_name=demo.first_name,
@@ -70,16 +113,8 @@ def _request(demo: DemoOrder, now: datetime) -> OrderRequest:
         ship_address=address,
         ship_latitude=latitude,
         ship_longitude=longitude,
-        appointment_at=_on_the_half_hour(now + timedelta(hours=hours)) if hours else None,
         channel=demo.channel,
     )
-
-
-def _on_the_half_hour(moment: datetime) -> datetime:
-    """Appointments start at :00 or :30 (the next one, never earlier)."""
-    past = timedelta(minutes=moment.minute % 30, seconds=moment.second,
-                     microseconds=moment.microsecond)
-    return moment - past + timedelta(minutes=30) if past else moment
 
 
 def _order_tasks(order: Order) -> list[Task]:

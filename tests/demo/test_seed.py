@@ -232,3 +232,21 @@ def test_the_day_has_orders_of_every_kind_and_source(chain):
     placed = sorted(as_utc(o.created_at) for o in orders)
     assert placed[-1] - placed[0] >= timedelta(hours=4)
     assert all(moment <= now for moment in placed)
+
+
+def test_e_reservations_book_published_slots_their_items_make(chain):
+    from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
+
+    bookings = chain.session.scalars(select(Booking)).all()
+    reservations = chain.session.scalars(
+        select(Order).filter_by(delivery_method=DeliveryMethod.RESERVE)).all()
+    assert len(bookings) == len(reservations) == 5
+    for booking in bookings:
+        assert booking.status == BookingStatus.BOOKED
+        assert as_utc(booking.order.promised_at) <= as_utc(booking.slot.starts_at)
+        assert as_utc(booking.order.appointment_at) == as_utc(booking.slot.starts_at)
+    rivoli = _location(chain, "PAR-RIV")
+    evening = chain.session.scalars(select(AppointmentSlot).filter_by(
+        location_id=rivoli.id, expertise="smartphones")).all()
+    assert evening and all(as_utc(slot.starts_at) > utcnow() - timedelta(minutes=5)
+                           for slot in evening)
