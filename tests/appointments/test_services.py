@@ -307,3 +307,20 @@ def test_an_expired_reservation_ends_its_booking_as_released(story):
     db.session.flush()
     assert expire_order(booking.order, utcnow())
     assert booking.status == BookingStatus.RELEASED
+
+
+def test_bought_at_the_counter_ends_the_booking_as_bought(story):
+    from omni_store.counter.services import hand_over, scan_out
+    from omni_store.tasks.isolating import isolate_order
+
+    associate = factories.user(store_loc=story.rivoli)
+    booking = book(story, make_slot(story.rivoli, TONIGHT))
+    order = booking.order
+    _finish_picks(order, associate)
+    (isolate,) = _open(order, TaskKind.ISOLATE)
+    isolate_order(isolate, "PAR-RIV-H1", associate.id)
+    line = order.lines[0]
+    scan_out(order, story.a.barcodes[0].code, "scan-1", associate.id)
+    hand_over(order, {line.id: 1}, {}, associate.id)
+    assert (order.status, booking.status) == (OrderStatus.HANDED_OVER, BookingStatus.BOUGHT)
+    assert level(story.rivoli, story.a).on_hand == 2
