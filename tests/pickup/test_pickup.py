@@ -306,3 +306,14 @@ def test_customer_confirmations_are_rate_limited(db, shop, associate, phone, app
 
     assert statuses == [303, 303, 429]  # confirmed, "already confirmed", then refused
     assert services.latest_confirmation(order.id).status == ConfirmationStatus.CONFIRMED
+
+
+def test_an_e_reservation_page_shows_its_appointment_until_it_ends(db, shop, phone):
+    order = private_order(shop)
+    order.appointment_at = utcnow().replace(hour=17, minute=30) + timedelta(days=2)
+    link = path_of(tokens.customer_link(order))
+    db.session.commit()
+    assert "Your advice appointment:" in text(phone.get(link).get_data(as_text=True))
+    order.status = OrderStatus.CANCELLED
+    db.session.commit()
+    assert "advice appointment" not in phone.get(link).get_data(as_text=True)
