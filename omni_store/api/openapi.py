@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of the API v1; tests check the real responses against it."""
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedKind
+from omni_store.appointments.models import BookingStatus
 from omni_store.orders.models import (
     AllocationStatus,
     DeliveryMethod,
@@ -107,8 +108,13 @@ SCHEMAS = {
                 "address": _nullable("string", description="home and ship_from_store"),
                 "latitude": _nullable("number", minimum=-90, maximum=90),
                 "longitude": _nullable("number", minimum=-180, maximum=180),
-                "appointment_at": _nullable("string", format="date-time", description=(
-                    "reserve: the advice appointment, with its offset")),
+                "appointment_slot": _nullable("integer", description=(
+                    "reserve only: the id of a published slot to book (GET "
+                    "/stores/{code}/appointment-slots); the items are sourced to be in the "
+                    "store before it, or the order is refused whole")),
+                "appointment_at": {"type": "null", "deprecated": True, "description": (
+                    "no longer accepted (a 422 names it): an appointment is a published slot, "
+                    "booked with appointment_slot")},
             }, ["method"]),
         },
     },
@@ -130,8 +136,10 @@ SCHEMAS = {
         "delivery": _object({
             "method": {"type": "string", "enum": list(DeliveryMethod)},
             "store": _nullable("string"), "address": _nullable("string"),
-            "appointment_at": _NULLABLE_TIME,
+            "appointment_at": _nullable("string", format="date-time", description=(
+                "read-only: the start of the booked slot")),
         }),
+        "appointment": {"oneOf": [{"type": "null"}, _ref("Appointment")]},
         "lines": {"type": "array", "items": _object({
             "sku": _STR, "name": _STR, "quantity": _INT, "unit_price_cents": _INT,
             "handed_over_quantity": _INT})},
@@ -153,6 +161,27 @@ SCHEMAS = {
             "tracking_number": _nullable("string"), "expected_at": _NULLABLE_TIME})},
     })]},
     "CancelRequest": {"type": "object", "properties": {"reason": _STR}},
+    "AppointmentSlot": _object({
+        "id": {"type": "integer", "description": "what delivery.appointment_slot books"},
+        "starts_at": _TIME, "ends_at": _TIME,
+        "length_minutes": {"type": "integer", "minimum": 1},
+        "expertise": {"type": "string", "description": "e.g. smartphones; empty: general advice"},
+        "places_left": {"type": "integer", "minimum": 1},
+    }),
+    "AppointmentSlots": _object({
+        "store": _STR,
+        "slots": {"type": "array", "items": _ref("AppointmentSlot"),
+                  "description": "by start time; only slots with a place left"},
+    }),
+    "Appointment": _object({
+        "slot": _INT, "starts_at": _TIME, "ends_at": _TIME, "expertise": _STR,
+        "status": {"type": "string", "enum": list(BookingStatus), "description": (
+            "booked until it ends: bought, home_delivery, released or cancelled")},
+    }),
+    "MoveAppointmentRequest": _object({"slot": {
+        "type": "integer", "description": "another slot of the same store"}}),
+    "OrderLineRequest": _object({
+        "sku": _STR, "qty": {"type": "integer", "minimum": 1, "maximum": 999}}),
     "StockMovementBatch": _object({"movements": {
         "type": "array", "minItems": 1, "maxItems": MAX_BATCH_ROWS,
         "items": _object({
@@ -195,6 +224,9 @@ _IDEMPOTENT_RESPONSES = {
     "409": _problem("not possible now (stock, order state) or the same key is in flight"),
     "422": _problem("invalid body (the field is named), or the key was used with another body"),
 }
+
+
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": _STR}
 
 
 def _query(name: str, description: str, schema: dict, required: bool = False) -> dict:
@@ -240,16 +272,59 @@ PATHS = {
     }},
     "/orders/{number}": {"get": {
         "summary": "An order's status, lines, plan, task progress and parcels",
-        "parameters": [{"name": "number", "in": "path", "required": True, "schema": _STR}],
+        "parameters": [_NUMBER],
         "responses": {"200": _json("OrderDetail", "the order"),
                       "401": _UNAUTHENTICATED, "404": _problem("unknown order")},
     }},
     "/orders/{number}/cancel": {"post": {
         "summary": "Cancel an order: allocations released, open tasks cancelled",
-        "parameters": [{"name": "number", "in": "path", "required": True, "schema": _STR},
-                       _IDEMPOTENCY_KEY],
+        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
         "requestBody": _body("CancelRequest", required=False),
         "responses": {"200": _json("Order", "the cancelled order (cancelling twice is harmless)"),
+                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
+                      **_IDEMPOTENT_RESPONSES},
+    }},
+    "/stores/{code}/appointment-slots": {"get": {
+        "summary": "The advice appointments a store offers, for some items if given",
+        "description": ("With sku, only slots every item can be in the store before (by "
+                        "shuttle or dropship if need be); without, every slot with a place left. "
+                        "Slots are offered three weeks ahead."),
+        "parameters": [
+            {"name": "code", "in": "path", "required": True, "schema": _STR},
+            {**_query("sku", "repeat it per product: SKU (one unit) or SKU:quantity",
+                      {"type": "array", "items": {"type": "string"}}),
+             "style": "form", "explode": True},
+            _query("expertise", "only slots of this expertise (any case)", {"type": "string"}),
+        ],
+        "responses": {"200": _json("AppointmentSlots", "the slots, earliest first"),
+                      "401": _UNAUTHENTICATED, "404": _problem("unknown store or SKU"),
+                      "422": _problem("bad parameter")},
+    }},
+    "/orders/{number}/appointment": {"post": {
+        "summary": "Move an e-reservation's appointment to another slot of its store",
+        "description": "The items, as planned, must be ready before the new slot.",
+        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
+        "requestBody": _body("MoveAppointmentRequest"),
+        "responses": {"200": _json("Order", "the order with its new appointment"),
+                      "400": _problem("the body is not JSON"),
+                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
+                      **_IDEMPOTENT_RESPONSES},
+    }},
+    "/orders/{number}/appointment/cancel": {"post": {
+        "summary": "Call off an appointment: the e-reservation is cancelled with it",
+        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
+        "requestBody": _body("CancelRequest", required=False),
+        "responses": {"200": _json("Order", "the cancelled order (cancelling twice is harmless)"),
+                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
+                      **_IDEMPOTENT_RESPONSES},
+    }},
+    "/orders/{number}/lines": {"post": {
+        "summary": "Add a product to compare at an e-reservation's appointment",
+        "description": "Sourced to be in the store before the appointment, or refused.",
+        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
+        "requestBody": _body("OrderLineRequest"),
+        "responses": {"201": _json("Order", "the order with the new line and its plan"),
+                      "400": _problem("the body is not JSON"),
                       "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
                       **_IDEMPOTENT_RESPONSES},
     }},

@@ -1,6 +1,4 @@
 """Reading API input: every refusal names the field it is about (DESIGN §9)."""
-from datetime import datetime
-
 from flask import request
 from flask_babel import gettext as _
 
@@ -62,20 +60,6 @@ def integer_at(data: dict, field: str, path: str) -> int:
     return value
 
 
-def datetime_at(data: dict, field: str, path: str) -> datetime | None:
-    value = text_at(data, field, path, max_length=40)
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise field_error(path, _("%(field)s must be an ISO 8601 date and time, "
-                                  "e.g. 2026-11-23T18:30:00+01:00.", field=path)) from None
-    if moment.tzinfo is None:
-        raise field_error(path, _("%(field)s must include its timezone offset.", field=path))
-    return moment
-
-
 def list_at(data: dict, field: str, path: str, max_items: int) -> list:
     value = data.get(field)
     if not isinstance(value, list) or not value:
@@ -86,11 +70,16 @@ def list_at(data: dict, field: str, path: str, max_items: int) -> list:
     return value
 
 
+def is_whole_number(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not (low <= int(raw) <= high):
+    if not is_whole_number(raw) or not (low <= int(raw) <= high):
         raise field_error(name, _("%(field)s must be a whole number from %(low)d to %(high)d.",
                                   field=name, low=low, high=high))
     return int(raw)

@@ -4,14 +4,16 @@ are the e-commerce front and the ERP, not a store."""
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from omni_store.appointments.models import Booking
 from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location
+from omni_store.orders.models import Order
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,21 @@ def product_by_sku(sku: str) -> Product | None:
         select(Product).where(func.lower(Product.sku) == sku.lower())
         .options(selectinload(Product.barcodes))
     )
+
+
+def products_by_sku(skus: list[str]) -> dict[str, Product]:
+    """The products of these SKUs (any case), by upper-case SKU; unknown ones are missing."""
+    if not skus:
+        return {}
+    products = db.session.scalars(
+        select(Product).where(func.upper(Product.sku).in_([sku.upper() for sku in skus])))
+    return {product.sku.upper(): product for product in products}
+
+
+def booking_of(order: Order) -> Booking | None:
+    """The appointment booked with an e-reservation, with its slot."""
+    return db.session.scalar(select(Booking).filter_by(order_id=order.id)
+                             .options(joinedload(Booking.slot)))
 
 
 def store_by_code(code: str) -> Location | None:

@@ -5,6 +5,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from omni_store.api.queries import booking_of
+from omni_store.appointments.services import SlotOffer
 from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import as_utc
 from omni_store.extensions import db
@@ -62,6 +64,18 @@ def delivery_option_json(option) -> dict:
     }
 
 
+def slot_offer_json(offer: SlotOffer) -> dict:
+    slot = offer.slot
+    return {
+        "id": slot.id,
+        "starts_at": timestamp(slot.starts_at),
+        "ends_at": timestamp(slot.ends_at),
+        "length_minutes": slot.length_minutes,
+        "expertise": slot.expertise,
+        "places_left": offer.places_left,
+    }
+
+
 def customer_link(order: Order) -> str | None:
     """The customer's own page of a pickup or e-reservation (QR, pickup confirmation)."""
     if order.delivery_method not in STORE_DELIVERY_METHODS:
@@ -89,6 +103,7 @@ def order_json(order: Order) -> dict:
             "address": order.ship_address or None,
             "appointment_at": timestamp(order.appointment_at),
         },
+        "appointment": _appointment_json(order),
         "lines": [
             {"sku": line.product.sku, "name": line.product.name, "quantity": line.quantity,
              "unit_price_cents": line.unit_price_cents,
@@ -103,6 +118,16 @@ def order_json(order: Order) -> dict:
         ],
         "customer_link": customer_link(order),
     }
+
+
+def _appointment_json(order: Order) -> dict | None:
+    booking = booking_of(order)
+    if booking is None:
+        return None
+    slot = booking.slot
+    return {"slot": slot.id, "starts_at": timestamp(slot.starts_at),
+            "ends_at": timestamp(slot.ends_at), "expertise": slot.expertise,
+            "status": str(booking.status)}
 
 
 def _allocation_json(allocation: Allocation) -> dict:

@@ -19,15 +19,19 @@ from omni_store.api.representations import (
     order_detail_json,
     order_json,
     product_json,
+    slot_offer_json,
 )
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedRow, apply_stock_feed
-from omni_store.appointments.services import close_with_order
+from omni_store.appointments import services as appointments
+from omni_store.appointments.models import Booking
+from omni_store.catalog.models import Product
+from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
 from omni_store.network.models import LocationKind
-from omni_store.orders.models import Order
+from omni_store.orders.models import DeliveryMethod, Order
 from omni_store.orders.promise import delivery_options
-from omni_store.orders.services import OrderRequest, cancel_order, place_order
+from omni_store.orders.services import MAX_LINE_QUANTITY, OrderRequest, cancel_order, place_order
 
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
 bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
@@ -130,13 +134,58 @@ def availability():
     return jsonify(body)
 
 
+@bp.get("/stores/<code>/appointment-slots")
+def appointment_slots(code: str):
+    store = queries.store_by_code(code)
+    if store is None or store.kind != LocationKind.STORE:
+        raise NotFound(_("Unknown store: %(code)s", code=code))
+    expertise = request.args.get("expertise", "").strip()
+    if len(expertise) > appointments.MAX_EXPERTISE_LENGTH:
+        raise parsing.field_error("expertise", _(
+            "expertise is longer than %(max)d characters.", max=appointments.MAX_EXPERTISE_LENGTH))
+    items = _items_to_see()
+    if items:
+        offers = appointments.slots_for_items(store, items, expertise)
+    else:
+        offers = appointments.open_slots(store, utcnow(), expertise)
+    return jsonify({"store": store.code, "slots": [slot_offer_json(offer) for offer in offers]})
+
+
+def _items_to_see() -> dict[Product, int]:
+    """The repeated `sku` parameters: one unit each, or `CODE:quantity`."""
+    wanted: dict[str, int] = {}
+    values = request.args.getlist("sku")
+    if len(values) > MAX_ORDER_LINES:
+        raise parsing.field_error("sku", _("sku is repeated more than %(max)d times.",
+                                           max=MAX_ORDER_LINES))
+    for value in values:
+        sku, colon, quantity = (part.strip() for part in value.partition(":"))
+        sku = sku.upper()
+        if not sku or (colon and not (parsing.is_whole_number(quantity)
+                                      and 1 <= int(quantity) <= MAX_LINE_QUANTITY)):
+            raise parsing.field_error("sku", _(
+                "Each sku is a SKU, or a SKU and a quantity from 1 to %(max)d such as "
+                "PHN-A:2; “%(value)s” is neither.", max=MAX_LINE_QUANTITY, value=value[:40]))
+        wanted[sku] = wanted.get(sku, 0) + (int(quantity) if colon else 1)
+    products = queries.products_by_sku(list(wanted))
+    unknown = [sku for sku in wanted if sku not in products]
+    if unknown:
+        raise NotFound(_("Unknown SKU: %(skus)s", skus=", ".join(unknown)))
+    return {products[sku]: quantity for sku, quantity in wanted.items()}
+
+
 @bp.post("/orders")
 @idempotent
 def create_order():
-    order_request = _order_request(parsing.json_object())
+    body = parsing.json_object()
+    order_request = _order_request(body)
+    slot_id = _appointment_slot(body["delivery"], order_request.delivery_method)
     try:
-        order = place_order(order_request)
-    except NotFound as unknown:  # an unknown SKU or store in the body is invalid input
+        if slot_id is None:
+            order = place_order(order_request)
+        else:
+            order = appointments.reserve_with_appointment(order_request, slot_id).order
+    except NotFound as unknown:  # an unknown SKU, store or slot in the body is invalid input
         raise InvalidInput(unknown.message) from None
     response = jsonify(order_json(order))
     response.status_code = 201
@@ -164,8 +213,22 @@ def _order_request(body: dict) -> OrderRequest:
         ship_address=parsing.text_at(delivery, "address", "delivery.address", 300),
         ship_latitude=parsing.number_at(delivery, "latitude", "delivery.latitude"),
         ship_longitude=parsing.number_at(delivery, "longitude", "delivery.longitude"),
-        appointment_at=parsing.datetime_at(delivery, "appointment_at", "delivery.appointment_at"),
     )
+
+
+def _appointment_slot(delivery: dict, method: str) -> int | None:
+    """The published slot an e-reservation books; a free-form time is no longer taken."""
+    if delivery.get("appointment_at") is not None:
+        raise parsing.field_error("delivery.appointment_at", _(
+            "An appointment must be a published slot: book one with delivery.appointment_slot "
+            "(see GET /stores/{code}/appointment-slots)."))
+    if delivery.get("appointment_slot") is None:
+        return None
+    slot_id = parsing.integer_at(delivery, "appointment_slot", "delivery.appointment_slot")
+    if method != DeliveryMethod.RESERVE:
+        raise parsing.field_error("delivery.appointment_slot",
+                                  _("Only an e-reservation comes with an advice appointment."))
+    return slot_id
 
 
 def _order_or_404(number: str) -> Order:
@@ -190,11 +253,62 @@ def order_detail(number: str):
 @idempotent
 def cancel(number: str):
     order = _order_or_404(number)
-    body = parsing.json_object() if request.get_data() else {}
-    reason = parsing.text_at(body, "reason", "reason", 200) or _("cancelled through the API")
-    cancel_order(order, actor_id=None, reason=reason)
-    close_with_order(order)
+    cancel_order(order, actor_id=None, reason=_reason() or _("cancelled through the API"))
+    appointments.close_with_order(order)
     return jsonify(order_json(order))
+
+
+def _reason() -> str:
+    """The optional `reason` of a cancellation; the body itself may be left out."""
+    body = parsing.json_object() if request.get_data() else {}
+    return parsing.text_at(body, "reason", "reason", 200)
+
+
+def _booking_of(order: Order) -> Booking:
+    booking = queries.booking_of(order)
+    if booking is None:
+        raise DomainError(_("This order has no appointment; book one when reserving."))
+    return booking
+
+
+@bp.post("/orders/<number>/appointment")
+@idempotent
+def move_appointment(number: str):
+    booking = _booking_of(_order_or_404(number))
+    slot_id = parsing.integer_at(parsing.json_object(), "slot", "slot")
+    try:
+        appointments.move_booking(booking, slot_id)
+    except NotFound as unknown:  # the order was found: the slot in the body was not
+        raise parsing.field_error("slot", unknown.message) from None
+    return jsonify(order_json(booking.order))
+
+
+@bp.post("/orders/<number>/appointment/cancel")
+@idempotent
+def cancel_appointment(number: str):
+    booking = _booking_of(_order_or_404(number))
+    appointments.cancel_booking(booking, actor_id=None, reason=_reason())
+    return jsonify(order_json(booking.order))
+
+
+@bp.post("/orders/<number>/lines")
+@idempotent
+def add_order_line(number: str):
+    """A product to compare at the appointment, brought to the store in time for it."""
+    booking = _booking_of(_order_or_404(number))
+    body = parsing.json_object()
+    sku = parsing.text_at(body, "sku", "sku", 32)
+    if not sku:
+        raise parsing.field_error("sku", _("sku is required."))
+    quantity = parsing.integer_at(body, "qty", "qty")
+    try:
+        appointments.add_product(booking, sku, quantity, actor_id=None)
+    except NotFound as unknown:  # the order was found: the SKU in the body was not
+        raise parsing.field_error("sku", unknown.message) from None
+    response = jsonify(order_json(booking.order))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.order_detail", number=number)
+    return response
 
 
 @bp.post("/stock/movements")

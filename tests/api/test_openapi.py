@@ -59,6 +59,13 @@ def test_request_bodies_the_tests_send_match_the_document():
                                             latitude=48.8, longitude=2.3))
     assert not valid("OrderRequest", order_body(method="teleport"))
     assert not valid("OrderRequest", order_body() | {"lines": []})
+    assert valid("OrderRequest", order_body(method="reserve", appointment_slot=7))
+    assert not valid("OrderRequest", order_body(method="reserve",
+                                                appointment_at="2030-01-01T18:00:00+01:00"))
+    assert valid("MoveAppointmentRequest", {"slot": 7})
+    assert not valid("MoveAppointmentRequest", {"slot": "7"})
+    assert valid("OrderLineRequest", {"sku": "PHN-B", "qty": 1})
+    assert not valid("OrderLineRequest", {"sku": "PHN-B", "qty": 0})
     assert valid("StockMovementBatch", {"movements": [
         {"location": "PAR-RIV", "sku": "PH-A", "kind": "count", "quantity": 0}]})
     assert not valid("StockMovementBatch", {"movements": [

@@ -1,10 +1,8 @@
 """POST /orders, GET /orders/{number}, POST /orders/{number}/cancel, by contract."""
 import importlib.util
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from omni_store.core.clock import utcnow
 from omni_store.inventory.models import StockLevel
 from omni_store.orders.models import Allocation, Order, OrderLine
 from omni_store.shuttles.models import ParcelKind, ParcelLine
@@ -51,6 +49,7 @@ def test_pickup_order_is_created_with_its_plan_and_promise(client, db, auth, con
     assert body["status"] == "sourced"
     assert body["delivery"] == {"method": "pickup", "store": "PAR-RIV", "address": None,
                                 "appointment_at": None}
+    assert body["appointment"] is None
     sources = body["plan"][0]["sources"]
     assert [(s["location"], s["quantity"], s["transport"]) for s in sources] == [
         ("PAR-RIV", 1, "same_store")]
@@ -73,16 +72,6 @@ def test_home_delivery_has_no_customer_link(client, db, auth, contract):
     assert created["delivery"]["address"] == "1 rue de Rivoli, Paris"
 
 
-def test_reserve_with_an_appointment(client, db, auth, contract):
-    _chain(db)
-    appointment = (utcnow() + timedelta(days=1)).replace(microsecond=0).isoformat()
-    response = client.post("/api/v1/orders", headers=auth, json=order_body(
-        method="reserve", appointment_at=appointment))
-    body = contract(response, "/orders", "post")
-    assert response.status_code == 201
-    assert body["delivery"]["appointment_at"] == appointment
-
-
 def test_not_enough_stock_is_409_and_allocates_nothing(client, db, auth, contract):
     rivoli, bastille, phone = _chain(db)
     response = client.post("/api/v1/orders", json=order_body(qty=5), headers=auth)
@@ -100,8 +89,10 @@ def test_invalid_orders_are_422_naming_the_field(client, db, auth, contract):
         (order_body() | {"customer": "camille"}, "customer"),
         (order_body() | {"lines": [{"sku": "PH-A", "qty": "2"}]}, "lines[0].qty"),
         (order_body() | {"lines": [{"sku": "PH-A", "qty": 1}, 3]}, "lines[1]"),
-        (order_body(appointment_at="tomorrow"), "delivery.appointment_at"),
-        (order_body(appointment_at="2030-01-01T18:00:00"), "delivery.appointment_at"),
+        (order_body(method="reserve", appointment_at="2030-01-01T18:00:00+01:00"),
+         "delivery.appointment_at"),
+        (order_body(method="reserve", appointment_slot="7"), "delivery.appointment_slot"),
+        (order_body(appointment_slot=7), "delivery.appointment_slot"),
         (order_body(latitude="48.8"), "delivery.latitude"),
     ]
     for body, field in cases:
