@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from omni_store.api.views import bp as api_bp
+    from omni_store.appointments.views import bp as appointments_bp
     from omni_store.auth.views import bp as auth_bp
     from omni_store.board.views import bp as board_bp
     from omni_store.catalog.views import bp as catalog_bp
@@ -52,7 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     from omni_store.tasks.views import bp as tasks_bp
 
     for bp in (core_bp, auth_bp, tasks_bp, catalog_bp, shuttles_bp, counter_bp, returns_bp,
-               board_bp, pickup_bp, orders_admin_bp):
+               board_bp, pickup_bp, orders_admin_bp, appointments_bp):
         app.register_blueprint(bp)
     # Other systems authenticate with API keys, never with a session: no CSRF token there.
     csrf.exempt(api_bp)
