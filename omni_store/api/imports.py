@@ -168,6 +168,6 @@ def _upsert_offers(first_line: int, chunk: list[dict]) -> tuple[int, int]:
 
 def _whole_number(line: int, column: str, raw: str | None, low: int) -> int:
     text = (raw or "").strip()
-    if not text.isdigit() or int(text) < low:
+    if not text.isdecimal() or int(text) < low:
         raise BadLine(line, f"{column} {text!r} must be a whole number, {low} or more.")
     return int(text)

@@ -70,16 +70,11 @@ def list_at(data: dict, field: str, path: str, max_items: int) -> list:
     return value
 
 
-def is_whole_number(raw: str) -> bool:
-    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
-    return raw.isascii() and raw.isdigit()
-
-
 def query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not is_whole_number(raw) or not (low <= int(raw) <= high):
+    if not raw.isdecimal() or not (low <= int(raw) <= high):
         raise field_error(name, _("%(field)s must be a whole number from %(low)d to %(high)d.",
                                   field=name, low=low, high=high))
     return int(raw)

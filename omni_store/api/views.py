@@ -161,7 +161,7 @@ def _items_to_see() -> dict[Product, int]:
     for value in values:
         sku, colon, quantity = (part.strip() for part in value.partition(":"))
         sku = sku.upper()
-        if not sku or (colon and not (parsing.is_whole_number(quantity)
+        if not sku or (colon and not (quantity.isdecimal()
                                       and 1 <= int(quantity) <= MAX_LINE_QUANTITY)):
             raise parsing.field_error("sku", _(
                 "Each sku is a SKU, or a SKU and a quantity from 1 to %(max)d such as "

@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from omni_store.appointments.models import Booking
+from omni_store.appointments.services import reserve_with_appointment, slots_for_items
 from omni_store.auth.models import STAFF_ROLES
-from omni_store.auth.scoping import current_store, roles_required
+from omni_store.auth.scoping import current_store, roles_required, scoped
 from omni_store.catalog import queries
 from omni_store.catalog.forms import ProductLookupForm
 from omni_store.core.clock import utcnow
@@ -17,7 +19,7 @@ from omni_store.counter.views import go_to
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
 from omni_store.network.models import Location
-from omni_store.orders.models import DeliveryMethod
+from omni_store.orders.models import DeliveryMethod, Order
 from omni_store.orders.services import (
     MAX_LINE_QUANTITY,
     OrderRequest,
@@ -47,11 +49,23 @@ def lookup():
 @roles_required(*STAFF_ROLES)
 def chain_stock():
     form = ProductLookupForm(request.args)
+    store = current_store()
     search = None
     if form.q.data and form.validate():
-        search = queries.search_chain_stock(form.q.data, current_store(), utcnow())
+        search = queries.search_chain_stock(form.q.data, store, utcnow())
+    # The advice appointments one unit of the product shown can be here for.
+    appointment_slots = (slots_for_items(store, {search.stock.product: 1})
+                         if search is not None and search.stock is not None else [])
+    placed = request.args.get("placed", "")[:20]
     return render_page("catalog/chain_stock.html", "catalog/_chain_stock.html", form=form,
-                       search=search, placed=request.args.get("placed", "")[:20])
+                       search=search, appointment_slots=appointment_slots, placed=placed,
+                       placed_booking=_booking_of(placed) if placed else None)
+
+
+def _booking_of(order_number: str) -> Booking | None:
+    """The appointment booked with an order just placed here, for the success notice."""
+    return db.session.scalar(scoped(select(Booking).join(Booking.order)
+                                    .where(Order.number == order_number), Booking))
 
 
 @bp.post("/stock/reserve")
@@ -63,8 +77,15 @@ def reserve_here():
     source = db.session.scalar(select(Location).filter_by(code=code)) if code else None
     if source is None:
         raise NotFound(_("Choose the location to reserve the item from."))
-    order = place_order(_order_request(DeliveryMethod.RESERVE, pickup_store_code=store.code),
-                        current_user.id, rules=only_from(source.id))
+    reservation = _order_request(DeliveryMethod.RESERVE, pickup_store_code=store.code)
+    slot = request.form.get("slot", "").strip()
+    if not slot:
+        order = place_order(reservation, current_user.id, rules=only_from(source.id))
+    elif slot.isdecimal():
+        order = reserve_with_appointment(reservation, int(slot), current_user.id,
+                                         rules=only_from(source.id)).order
+    else:
+        raise InvalidInput(_("Choose an appointment slot from the list."))
     db.session.commit()
     return _placed(order)
 
@@ -77,7 +98,7 @@ def order_home_delivery():
                    ship_latitude=_coordinate("latitude"), ship_longitude=_coordinate("longitude"))
     offer = request.form.get("offer", "").strip()
     if offer:
-        if not offer.isdigit():
+        if not offer.isdecimal():
             raise InvalidInput(_("Choose an offer from the list."))
         order = place_marketplace_order(_order_request(DeliveryMethod.HOME, **address),
                                         int(offer))
@@ -98,7 +119,7 @@ def _order_request(method: DeliveryMethod, **delivery) -> OrderRequest:
 
 def _quantity() -> int:
     raw = request.form.get("quantity", "1").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LINE_QUANTITY:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LINE_QUANTITY:
         raise InvalidInput(_("The quantity must be a whole number from 1 to %(max)d.",
                              max=MAX_LINE_QUANTITY))
     return int(raw)
