@@ -1,6 +1,6 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
-availability per location and on the marketplace. Chain-wide on purpose: the callers
-are the e-commerce front and the ERP, not a store."""
+availability per location and on the marketplace, an order's appointment. Chain-wide on
+purpose: the callers are the e-commerce front and the ERP, not a store."""
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
