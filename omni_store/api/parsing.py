@@ -5,6 +5,9 @@ from flask_babel import gettext as _
 from omni_store.core.errors import InvalidInput
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
 class BadRequestBody(InvalidInput):
     status_code = 400
 
@@ -57,6 +60,14 @@ def integer_at(data: dict, field: str, path: str) -> int:
     value = data.get(field)
     if isinstance(value, bool) or not isinstance(value, int):
         raise field_error(path, _("%(field)s must be a whole number.", field=path))
+    return value
+
+
+def id_at(data: dict, field: str, path: str) -> int:
+    """The id of a row; one no table could hold is refused here, not by the database."""
+    value = integer_at(data, field, path)
+    if not 1 <= value <= MAX_ID:
+        raise field_error(path, _("%(field)s is not an id this API gave out.", field=path))
     return value
 
 

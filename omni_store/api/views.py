@@ -224,7 +224,7 @@ def _appointment_slot(delivery: dict, method: str) -> int | None:
             "(see GET /stores/{code}/appointment-slots)."))
     if delivery.get("appointment_slot") is None:
         return None
-    slot_id = parsing.integer_at(delivery, "appointment_slot", "delivery.appointment_slot")
+    slot_id = parsing.id_at(delivery, "appointment_slot", "delivery.appointment_slot")
     if method != DeliveryMethod.RESERVE:
         raise parsing.field_error("delivery.appointment_slot",
                                   _("Only an e-reservation comes with an advice appointment."))
@@ -275,7 +275,7 @@ def _booking_of(order: Order) -> Booking:
 @idempotent
 def move_appointment(number: str):
     booking = _booking_of(_order_or_404(number))
-    slot_id = parsing.integer_at(parsing.json_object(), "slot", "slot")
+    slot_id = parsing.id_at(parsing.json_object(), "slot", "slot")
     try:
         appointments.move_booking(booking, slot_id)
     except NotFound as unknown:  # the order was found: the slot in the body was not

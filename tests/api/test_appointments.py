@@ -113,6 +113,7 @@ def test_a_slot_the_items_cannot_make_or_of_another_store_is_refused(client, aut
     late = reserve(client, auth, tonight.id, skus=("PHN-A", "PHN-C"))
     other_store = reserve(client, auth, elsewhere.id)
     unknown = reserve(client, auth, 999_999)
+    impossible = reserve(client, auth, 10**30)
 
     assert late.status_code == 409 and "Phone C can be in the store" in late.get_json()["detail"]
     assert contract(other_store, "/orders", "post")["detail"] == (
@@ -120,6 +121,8 @@ def test_a_slot_the_items_cannot_make_or_of_another_store_is_refused(client, aut
     assert other_store.status_code == 422
     assert (unknown.status_code, unknown.get_json()["detail"]) == (
         422, "This appointment slot does not exist.")
+    assert (impossible.status_code, impossible.get_json()["errors"][0]["field"]) == (
+        422, "delivery.appointment_slot")
     assert (count(Order), count(Booking)) == (0, 0)
 
 
@@ -166,6 +169,7 @@ def test_moving_the_appointment(client, auth, contract, story):
     for refused, field, detail in [
         ({"slot": elsewhere.id}, "slot", "This store has no such appointment slot."),
         ({"slot": "tomorrow"}, "slot", "slot must be a whole number."),
+        ({"slot": 10**30}, "slot", "slot is not an id this API gave out."),
     ]:
         response = client.post(path, json=refused, headers=auth)
         problem = contract(response, "/orders/{number}/appointment", "post")
