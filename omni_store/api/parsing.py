@@ -2,10 +2,8 @@
 from flask import request
 from flask_babel import gettext as _
 
+from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.errors import InvalidInput
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
 class BadRequestBody(InvalidInput):
@@ -66,7 +64,7 @@ def integer_at(data: dict, field: str, path: str) -> int:
 def id_at(data: dict, field: str, path: str) -> int:
     """The id of a row; one no table could hold is refused here, not by the database."""
     value = integer_at(data, field, path)
-    if not 1 <= value <= MAX_ID:
+    if not 1 <= value <= MAX_ROW_ID:
         raise field_error(path, _("%(field)s is not an id this API gave out.", field=path))
     return value
 

@@ -25,6 +25,7 @@ from omni_store.appointments.models import (
 )
 from omni_store.catalog.models import Product
 from omni_store.core.clock import as_utc, utcnow
+from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
@@ -193,8 +194,14 @@ def reserve_with_appointment(request: OrderRequest, slot_id: int, actor_id: int 
     _require_place(slot)
     _require_in_time(slot, _known_products(request.lines), now)
     with db.session.begin_nested():
-        order = place_order(replace(request, appointment_at=as_utc(slot.starts_at)), actor_id,
-                            rules)
+        try:
+            order = place_order(replace(request, appointment_at=as_utc(slot.starts_at)),
+                                actor_id, rules)
+        except NotAvailable:
+            if rules is None:
+                raise
+            raise NotAvailable(_("The chosen source cannot get the items here in time for this "
+                                 "appointment: choose another source or a later time.")) from None
         booking = Booking(location_id=slot.location_id, slot=slot, order=order)
         db.session.add(booking)
         db.session.flush()
@@ -316,7 +323,7 @@ def _slot_to_book(slot_id, now: datetime) -> AppointmentSlot:
     """The slot, locked: two customers cannot take its last place at once."""
     if isinstance(slot_id, bool) or not isinstance(slot_id, int):
         raise InvalidInput(_("Choose an appointment slot from the list."))
-    slot = db.session.scalar(select(AppointmentSlot).where(AppointmentSlot.id == slot_id)
+    slot = None if not 1 <= slot_id <= MAX_ROW_ID else db.session.scalar(select(AppointmentSlot).where(AppointmentSlot.id == slot_id)
                              .with_for_update())
     if slot is None:
         raise NotFound(_("This appointment slot does not exist."))

@@ -10,6 +10,10 @@ from contextvars import ContextVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# Primary keys are 32-bit integer columns: a larger id (a tampered form or API body) is no
+# row, and must not reach the database, which would refuse the number itself.
+MAX_ROW_ID = 2**31 - 1
+
 # Set to False by read-only requests (GET/HEAD); CLI commands, services and tests write.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import as_utc, utcnow
+from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
@@ -131,7 +132,7 @@ def place_marketplace_order(request: OrderRequest, offer_id: int) -> Order:
     if len(valid.quantities) != 1:
         raise InvalidInput(_("A marketplace order has exactly one line."))
     ((product, quantity),) = valid.quantities.items()
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.get(Offer, offer_id) if 1 <= offer_id <= MAX_ROW_ID else None
     if offer is None or offer.product_id != product.id:
         raise NotFound(_("This marketplace offer does not exist for %(sku)s.", sku=product.sku))
     with db.session.begin_nested():

@@ -324,3 +324,23 @@ def test_bought_at_the_counter_ends_the_booking_as_bought(story):
     hand_over(order, {line.id: 1}, {}, associate.id)
     assert (order.status, booking.status) == (OrderStatus.HANDED_OVER, BookingStatus.BOUGHT)
     assert level(story.rivoli, story.a).on_hand == 2
+
+
+def test_a_chosen_source_that_cannot_make_the_slot_is_named_as_the_problem(story):
+    from omni_store.orders.services import only_from
+
+    factories.stock(story.supplier, story.a, 5)
+    tonight = make_slot(story.rivoli, TONIGHT)
+    with pytest.raises(NotAvailable, match="chosen source cannot get the items here in time"):
+        services.reserve_with_appointment(reservation(story.rivoli, [(story.a, 1)]), tonight.id,
+                                          rules=only_from(story.supplier.id))
+    assert db.session.scalar(select(Booking)) is None
+
+
+@pytest.mark.parametrize("slot_id, refusal", [
+    (0, services.NotFound), (-3, services.NotFound), (2**31, services.NotFound),
+    (10**30, services.NotFound), ("7", InvalidInput), (True, InvalidInput),
+])
+def test_a_slot_id_no_row_can_have_is_refused_plainly(story, slot_id, refusal):
+    with pytest.raises(refusal):
+        services.reserve_with_appointment(reservation(story.rivoli, [(story.a, 1)]), slot_id)
