@@ -314,6 +314,8 @@ def test_publishing_from_the_form_and_a_bad_time(client, story, manager, hx):
     html = text(page(client, published.location))
     assert "5 slots published" in html and "Tomorrow" in html
     assert html.count("0 / 2 booked") == 5 and "17:00–17:30" in html and "19:00–19:30" in html
+    again = client.post("/appointments/slots", data=fields)
+    assert "No new slot: these times were already published." in page(client, again.location)
 
 
 def test_a_slot_nobody_booked_can_be_withdrawn_a_booked_one_cannot(client, story, manager, hx):
