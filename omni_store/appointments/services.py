@@ -171,11 +171,12 @@ def slots_for_items(store: Location, quantities: dict[Product, int], expertise: 
 
 
 def slots_to_move_to(booking: Booking, now: datetime | None = None) -> list[SlotOffer]:
-    """Other slots of the store the reservation's items, as planned, are ready for."""
-    order = booking.order
-    ready = as_utc(order.promised_at) if order.promised_at else (now or utcnow())
-    return [offer for offer in open_slots(booking.slot.location, ready, now=now)
-            if offer.slot.id != booking.slot_id]
+    """Other slots of the store, with the same expertise, the reservation's items (as
+    planned) are ready for."""
+    slot = booking.slot
+    ready = as_utc(booking.order.promised_at)
+    return [offer for offer in open_slots(slot.location, ready, slot.expertise, now)
+            if offer.slot.id != slot.id]
 
 
 # --- booking ---------------------------------------------------------------------------

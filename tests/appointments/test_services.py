@@ -344,3 +344,10 @@ def test_a_chosen_source_that_cannot_make_the_slot_is_named_as_the_problem(story
 def test_a_slot_id_no_row_can_have_is_refused_plainly(story, slot_id, refusal):
     with pytest.raises(refusal):
         services.reserve_with_appointment(reservation(story.rivoli, [(story.a, 1)]), slot_id)
+
+
+def test_a_move_is_offered_to_slots_of_the_same_expertise(story):
+    booking = book(story, make_slot(story.rivoli, TONIGHT))
+    make_slot(story.rivoli, IN_THREE_DAYS, expertise="computers")
+    phones = make_slot(story.rivoli, IN_THREE_DAYS, expertise="smartphones")
+    assert [offer.slot.id for offer in services.slots_to_move_to(booking)] == [phones.id]
