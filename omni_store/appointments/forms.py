@@ -21,7 +21,7 @@ def time_field(name: str, label: str) -> time:
     """A time of day as HH:MM (what a time input sends)."""
     value = text_field(name, 5)
     hours, _sep, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2
+    if not (hours.isdecimal() and minutes.isdecimal() and len(minutes) == 2
             and int(hours) < 24 and int(minutes) < 60):
         raise InvalidInput(_("%(label)s must be a time such as 17:30.", label=label))
     return time(int(hours), int(minutes))
@@ -29,7 +29,7 @@ def time_field(name: str, label: str) -> time:
 
 def quantity_field(name: str = "quantity") -> int:
     value = text_field(name, 4)
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LINE_QUANTITY:
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_LINE_QUANTITY:
         raise InvalidInput(_("The quantity must be a whole number from 1 to %(max)d.",
                              max=MAX_LINE_QUANTITY))
     return int(value)
@@ -39,7 +39,7 @@ def optional_id(name: str, message: str) -> int | None:
     value = text_field(name, 12)
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput(message)
     return int(value)
 

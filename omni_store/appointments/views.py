@@ -136,7 +136,7 @@ def slots():
     published = request.args.get("published", "")
     return render_page(
         "appointments/slots.html", "appointments/_slots.html", store=store,
-        days=queries.calendar(store, now), published=int(published) if published.isdigit() else None,
+        days=queries.calendar(store, now), published=int(published) if published.isdecimal() else None,
         defaults=dict(PUBLISH_DEFAULTS, day=local(now, store.timezone).date() + timedelta(days=1)),
         limits=dict(minutes=services.SLOT_MINUTES, capacity=services.MAX_CAPACITY,
                     expertise=services.MAX_EXPERTISE_LENGTH),

@@ -7,10 +7,10 @@ def ean13_check_digit(first12: str) -> str:
 
 
 def make_ean13(first12: str) -> str:
-    if len(first12) != 12 or not first12.isdigit():
+    if len(first12) != 12 or not first12.isdecimal():
         raise ValueError("an EAN-13 starts with 12 digits")
     return first12 + ean13_check_digit(first12)
 
 
 def is_valid_ean13(code: str) -> bool:
-    return len(code) == 13 and code.isdigit() and ean13_check_digit(code[:12]) == code[12]
+    return len(code) == 13 and code.isdecimal() and ean13_check_digit(code[:12]) == code[12]

@@ -47,7 +47,7 @@ class ProductSearch:
 
 def looks_like_ean13(query: str) -> bool:
     """What a scanner types: thirteen digits (validity is checked separately)."""
-    return len(query) == 13 and query.isdigit()
+    return len(query) == 13 and query.isdecimal()
 
 
 def search_products(query: str) -> ProductSearch:

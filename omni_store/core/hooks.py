@@ -23,7 +23,7 @@ def register_hooks(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_id: str):
         user_id, _sep, version = session_id.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        if not user_id.isdecimal() or not version.isdecimal():
             return None
         user = db.session.scalar(
             select(User).filter_by(id=int(user_id), session_version=int(version), active=True)

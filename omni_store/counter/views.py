@@ -224,7 +224,7 @@ def _form_quantity(name: str) -> int:
     raw = request.form.get(name, "").strip()
     if not raw:
         return 0
-    if not raw.isdigit() or int(raw) > MAX_FORM_QUANTITY:
+    if not raw.isdecimal() or int(raw) > MAX_FORM_QUANTITY:
         raise InvalidInput(_("Quantities are whole numbers from 0 to %(max)d.",
                              max=MAX_FORM_QUANTITY))
     return int(raw)

@@ -57,7 +57,7 @@ def _parse_lines(text: str) -> list[tuple[str, int]]:
         words = row.split()
         if not words:
             continue
-        if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+        if len(words) > 2 or (len(words) == 2 and not words[1].isdecimal()):
             raise InvalidInput(_("Write one SKU and a quantity per line, e.g. PHONE-A 2."))
         lines.append((words[0], int(words[1]) if len(words) == 2 else 1))
     if len(lines) > MAX_SIMULATED_LINES:

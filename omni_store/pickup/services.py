@@ -102,7 +102,7 @@ def confirm_by_customer(confirmation: HandoverConfirmation) -> counter.HandoverR
 def check_pickup_code(order: Order, code: str) -> bool:
     """Whether `code` is the order's pickup code; a wrong one is counted (the caller commits)."""
     code = (code or "").strip()
-    if not code.isdigit() or len(code) != tokens.PICKUP_CODE_DIGITS:
+    if not code.isdecimal() or len(code) != tokens.PICKUP_CODE_DIGITS:
         raise InvalidInput(_("The pickup code has %(digits)d digits.",
                              digits=tokens.PICKUP_CODE_DIGITS))
     token = tokens.order_view_token(order)

@@ -149,6 +149,6 @@ def _after_change(return_id: int):
 
 def _form_int(name: str) -> int:
     raw = request.form.get(name, "").strip()
-    if not raw.isdigit() or int(raw) > 10**9:
+    if not raw.isdecimal() or int(raw) > 10**9:
         raise InvalidInput(_("Please check what you entered."))
     return int(raw)

@@ -38,7 +38,7 @@ def read_counts(form: MultiDict, expected: dict[Product, int]) -> dict[int, int]
     counts = {}
     for product in expected:
         raw = (form.get(f"count-{product.id}") or "0").strip()
-        if not raw.isdigit() or int(raw) > MAX_COUNT:
+        if not raw.isdecimal() or int(raw) > MAX_COUNT:
             raise InvalidInput(_("A count is a whole number from 0 to %(max)d.", max=MAX_COUNT))
         counts[product.id] = int(raw)
     return counts
@@ -52,7 +52,7 @@ def apply_counting_action(form: MultiDict, expected: dict[Product, int],
         return {product.id: quantity for product, quantity in expected.items()}
     if step := form.get("step"):
         product_id, _sep, delta = step.partition(":")
-        if not product_id.isdigit() or int(product_id) not in counts or delta not in ("1", "-1"):
+        if not product_id.isdecimal() or int(product_id) not in counts or delta not in ("1", "-1"):
             raise InvalidInput()
         counts[int(product_id)] = min(max(counts[int(product_id)] + int(delta), 0), MAX_COUNT)
     elif code := (form.get("barcode") or "").strip():

@@ -17,13 +17,13 @@ def text_field(name: str, max_length: int = 200) -> str:
 def whole_number(name: str, label: str) -> int:
     """A whole number typed by a person: digits only, a few of them."""
     value = text_field(name, MAX_NUMBER_DIGITS + 1)
-    if not value.isdigit() or len(value) > MAX_NUMBER_DIGITS:
+    if not value.isdecimal() or len(value) > MAX_NUMBER_DIGITS:
         raise InvalidInput(_("%(label)s must be a whole number.", label=label))
     return int(value)
 
 
 def id_field(name: str, message: str) -> int:
     value = text_field(name, 12)
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput(message)
     return int(value)

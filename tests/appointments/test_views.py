@@ -181,10 +181,11 @@ def test_move_add_and_cancel_through_the_booking_page(client, story, login, hx):
     refused = client.post(f"{url}/products", headers=hx,
                           data={"csrf_token": token, "code": " ", "quantity": "1"})
     assert refused.status_code == 422 and "SKU or scan its barcode" in refused.get_data(as_text=True)
-    bad_quantity = client.post(f"{url}/products", data={"csrf_token": token, "code": "PHN-B",
-                                                        "quantity": "two"})
-    assert bad_quantity.status_code == 422
-    assert "whole number from 1 to 999" in bad_quantity.get_data(as_text=True)
+    for quantity in ("two", "²"):  # '²' is a digit to str.isdigit, not to int()
+        bad_quantity = client.post(f"{url}/products", data={"csrf_token": token, "code": "PHN-B",
+                                                            "quantity": quantity})
+        assert bad_quantity.status_code == 422
+        assert "whole number from 1 to 999" in bad_quantity.get_data(as_text=True)
     added = client.post(f"{url}/products", headers=hx,
                         data={"csrf_token": token, "code": story.b.ean, "quantity": "1"})
     assert added.status_code == 200 and added.headers["HX-Redirect"] == url
