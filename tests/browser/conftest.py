@@ -4,9 +4,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from omni_store.extensions import limiter
+from omni_store.extensions import db, limiter
+from omni_store.network.models import Location
+from omni_store.orders.models import Order
+from omni_store.tasks.models import Task, TaskKind
 from tests.conftest import empty_all_tables
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,3 +90,25 @@ def sign_in(page, base_url: str, email: str, password: str = "demo") -> None:
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+# --- steps of the store screens, with a scanner only (type + Enter) ---------------------
+
+
+def task_id(app, number: str, kind: TaskKind, store_code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Task.id).join(Task.order).join(Task.location)
+            .where(Order.number == number, Task.kind == kind, Location.code == store_code))
+
+
+def scan(page, code: str) -> None:
+    field = page.locator("[data-scan-field]")
+    field.fill(code)
+    field.press("Enter")
+
+
+def pick_one_unit(page, base: str, pick_id: int, ean: str) -> None:
+    page.goto(f"{base}/tasks/{pick_id}")
+    scan(page, ean)
+    page.wait_for_selector("#task-screen[data-status='done']")

@@ -2,13 +2,15 @@
 
 The customer's phone speaks to the e-commerce front, which calls the JSON API: she
 reserves phone A with an appointment tonight, moves it to a later evening and adds B and C
-to compare. The far store's associate finds the pick of B on their tablet; Rivoli's
-associates see where each phone is. At the appointment she prefers A from a marketplace
-seller, delivered home: the associate orders it from the booking screen.
+to compare. The far store picks B and sends it on the shuttle; Rivoli's associates see
+where each phone is, receive B and C (from the supplier), and isolate the three together.
+At the appointment she prefers A from a marketplace seller, delivered home: the associate
+orders it from the booking screen and the phones go back on the shelves.
 """
 import json
 import urllib.request
 from datetime import timedelta
+from types import SimpleNamespace
 from uuid import uuid4
 
 from playwright.sync_api import expect
@@ -21,10 +23,20 @@ from omni_store.demo.catalog_data import PHONE_A_SKU, PHONE_B_SKU, PHONE_C_SKU
 from omni_store.demo.network_data import FAR_STORE_CODE, PHONE_SUPPLIER_CODE
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
+from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location
 from omni_store.orders.models import Order, OrderStatus
-from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
+from omni_store.tasks.models import Task, TaskKind
+from tests.browser.conftest import (
+    PHONE,
+    TABLET,
+    pick_one_unit,
+    scan,
+    screenshot,
+    sign_in,
+    task_id,
+)
 
 STORE = "PAR-RIV"
 
@@ -74,20 +86,32 @@ def test_the_appointment_of_the_acceptance_story(app, live_server, new_page):
     assert detail["appointment"]["starts_at"] == later["starts_at"]
     assert detail["delivery"]["appointment_at"] == later["starts_at"]
 
-    # 40 km away, the far store's associate has the pick of B on their tablet.
+    # 40 km away, the far store's associate picks B, packs it and puts it on the shuttle.
     far = new_page(TABLET)
+    far.on("dialog", lambda dialog: dialog.accept())
     sign_in(far, live_server, "associate@meaux.demo")
-    b_name = _product_name(app, PHONE_B_SKU)
-    expect(far.locator("main")).to_contain_text(b_name)
+    expect(far.locator("main")).to_contain_text(_product(app, PHONE_B_SKU).name)
     screenshot(far, "appointment-far-store-today")
+    ean_b = _product(app, PHONE_B_SKU).ean
+    pick_one_unit(far, live_server, task_id(app, number, TaskKind.PICK, FAR_STORE_CODE), ean_b)
+    far.goto(f"{live_server}/tasks/{task_id(app, number, TaskKind.PACK, FAR_STORE_CODE)}")
+    scan(far, ean_b)
+    far.get_by_role("button", name="Seal and print the label").click()
+    far.wait_for_selector(".label-sheet")
+    parcel_code = far.inner_text(".label-qrcode figcaption").strip()
+    far.get_by_role("link", name="Run manifest").click()
+    scan(far, parcel_code)
+    far.wait_for_selector("#run-screen .parcel-loaded")
+    far.get_by_role("button", name="Dispatch the van").click()
+    far.wait_for_selector("#run-screen:has-text('on the road')")
 
-    # At Rivoli: the appointment, with where each phone is.
+    # At Rivoli: where each phone is.
     tablet = new_page(TABLET)
     sign_in(tablet, live_server, "associate@rivoli.demo")
     tablet.click("nav >> text=Appointments")
-    entry = tablet.locator("article, li, section").filter(has_text=number).last
+    entry = tablet.locator("li", has_text=number)
     expect(entry).to_contain_text("here")
-    expect(entry).to_contain_text(f"being prepared at {FAR_STORE_CODE}")
+    expect(entry).to_contain_text(f"in a parcel on the way ({parcel_code})")
     expect(entry).to_contain_text(f"at the supplier {PHONE_SUPPLIER_CODE}")
     screenshot(tablet, "appointments-tablet")
     phone = new_page(PHONE)
@@ -95,6 +119,23 @@ def test_the_appointment_of_the_acceptance_story(app, live_server, new_page):
     phone.goto(f"{live_server}/appointments")
     screenshot(phone, "appointments-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # Before the appointment: A picked here, B off the shuttle, C from the supplier's van,
+    # and the three isolated together in one hold slot.
+    pick_one_unit(tablet, live_server, task_id(app, number, TaskKind.PICK, STORE),
+                  _product(app, PHONE_A_SKU).ean)
+    tablet.goto(f"{live_server}/shuttles/receive")
+    scan(tablet, parcel_code)
+    _count_and_confirm(tablet, ean_b)
+    tablet.goto(f"{live_server}/shuttles/receive/{_receive_task_of(app, number, PHONE_C_SKU)}")
+    _count_and_confirm(tablet, _product(app, PHONE_C_SKU).ean)
+    tablet.goto(f"{live_server}/tasks/{task_id(app, number, TaskKind.ISOLATE, STORE)}")
+    slot = tablet.locator(".slot-code").inner_text().strip()
+    scan(tablet, slot)
+    tablet.wait_for_selector("#task-screen[data-status='done']")
+    tablet.goto(f"{live_server}/appointments")
+    expect(tablet.locator("li", has_text=number).get_by_text(f"isolated in slot {slot}")).to_have_count(3)
+    screenshot(tablet, "appointments-isolated-tablet")
 
     # The next evening, the appointment has begun (the clock of the test moves the slot).
     with app.app_context():
@@ -113,7 +154,7 @@ def test_the_appointment_of_the_acceptance_story(app, live_server, new_page):
     expect(tablet.locator(".chain-offers")).to_contain_text(seller)
     tablet.goto(f"{live_server}/appointments/{booking_id}")
     form = tablet.locator("form[action$='/home-delivery']")
-    form.locator("select[name=line_id]").select_option(label=f"{_product_name(app, PHONE_A_SKU)} × 1")
+    form.locator("select[name=line_id]").select_option(label=f"{_product(app, PHONE_A_SKU).name} × 1")
     form.locator("select[name=offer_id]").select_option(str(offer_id))
     form.locator("input[name=address]").fill("12 rue de Rivoli, 75004 Paris")
     form.locator("input[name=latitude]").fill("48.8556")
@@ -130,9 +171,35 @@ def test_the_appointment_of_the_acceptance_story(app, live_server, new_page):
         assert booking.order.status == OrderStatus.CANCELLED  # B, C and A back for others
         home = booking.follow_up_order
         assert (home.lines[0].product.sku, home.lines[0].offer_id) == (PHONE_A_SKU, offer_id)
+        # The three phones go back on Rivoli's shelves; C stays there for sale.
+        restocks = db.session.scalars(select(Task).filter_by(
+            order_id=booking.order_id, kind=TaskKind.RESTOCK)).all()
+        assert sorted(t.product.sku for t in restocks) == sorted(
+            [PHONE_A_SKU, PHONE_B_SKU, PHONE_C_SKU])
+        assert {t.location.code for t in restocks} == {STORE}
+        phone_c_here = db.session.scalar(select(StockLevel).join(StockLevel.product).join(
+            StockLevel.location).where(Product.sku == PHONE_C_SKU, Location.code == STORE))
+        assert (phone_c_here.on_hand, phone_c_here.allocated) == (1, 0)
         assert ledger_mismatches() == []
 
 
-def _product_name(app, sku: str) -> str:
+def _product(app, sku: str) -> SimpleNamespace:
+    """The name an associate reads and the barcode they scan."""
     with app.app_context():
-        return db.session.scalar(select(Product.name).filter_by(sku=sku))
+        product = db.session.scalar(select(Product).filter_by(sku=sku))
+        return SimpleNamespace(name=product.name, ean=product.ean)
+
+
+def _receive_task_of(app, number: str, sku: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Task.id).join(Task.order).join(Task.product)
+            .where(Order.number == number, Task.kind == TaskKind.RECEIVE, Product.sku == sku))
+
+
+def _count_and_confirm(page, ean: str) -> None:
+    page.wait_for_selector("#count-screen")
+    scan(page, ean)
+    page.wait_for_selector("#count-screen .count-input[value='1']")
+    page.get_by_role("button", name="Confirm the receipt").click()
+    page.wait_for_selector("#received-screen")

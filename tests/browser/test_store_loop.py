@@ -13,8 +13,8 @@ from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location
 from omni_store.orders.models import Order, OrderStatus
 from omni_store.orders.services import OrderRequest, place_order
-from omni_store.tasks.models import Task, TaskKind
-from tests.browser.conftest import TABLET, screenshot, sign_in
+from omni_store.tasks.models import TaskKind
+from tests.browser.conftest import TABLET, pick_one_unit, scan, screenshot, sign_in, task_id
 
 
 def order_from_two_stores(app) -> tuple[str, str, int]:
@@ -36,25 +36,6 @@ def order_from_two_stores(app) -> tuple[str, str, int]:
         assert sources == {"PAR-RIV", "PAR-BAS"}
         db.session.commit()
         return order.number, ean, product.id
-
-
-def task_id(app, number: str, kind: TaskKind, store_code: str) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(Task.id).join(Task.order).join(Task.location)
-            .where(Order.number == number, Task.kind == kind, Location.code == store_code))
-
-
-def scan(page, code: str) -> None:
-    field = page.locator("[data-scan-field]")
-    field.fill(code)
-    field.press("Enter")
-
-
-def pick_one_unit(page, base: str, pick_id: int, ean: str) -> None:
-    page.goto(f"{base}/tasks/{pick_id}")
-    scan(page, ean)
-    page.wait_for_selector("#task-screen[data-status='done']")
 
 
 def test_order_from_two_stores_is_picked_shuttled_isolated_and_handed_over(app, live_server, new_page):
