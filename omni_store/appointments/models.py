@@ -46,6 +46,9 @@ class BookingStatus(StrEnum):
 
 
 FINAL_BOOKING_STATUSES = frozenset(set(BookingStatus) - {BookingStatus.BOOKED})
+# The appointment's time came (even if the customer did not): it belongs to that day's history.
+TOOK_PLACE_STATUSES = frozenset({BookingStatus.BOUGHT, BookingStatus.HOME_DELIVERY,
+                                 BookingStatus.RELEASED})
 
 
 class Booking(db.Model):

@@ -41,6 +41,15 @@ OUTCOME_LABELS = {
     BookingStatus.CANCELLED: _l("Cancelled before the appointment, with its reservation."),
 }
 
+# In a list (the board's day), a word or two.
+STATUS_LABELS = {
+    BookingStatus.BOOKED: _l("Booked"),
+    BookingStatus.BOUGHT: _l("Bought"),
+    BookingStatus.HOME_DELIVERY: _l("Home delivery"),
+    BookingStatus.RELEASED: _l("Put back"),
+    BookingStatus.CANCELLED: _l("Called off"),
+}
+
 # What the publish form proposes: tomorrow evening, half-hour slots for one customer.
 PUBLISH_DEFAULTS = dict(first="17:00", last="19:00", length_minutes=30, capacity=1,
                         expertise="smartphones")
@@ -49,6 +58,11 @@ PUBLISH_DEFAULTS = dict(first="17:00", last="19:00", length_minutes=30, capacity
 @bp.app_template_global()
 def booking_outcome_label(status: str) -> str:
     return str(OUTCOME_LABELS.get(status, ""))
+
+
+@bp.app_template_global()
+def booking_status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
 
 
 @bp.get("")

@@ -9,9 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from omni_store.appointments.models import (
+    FINAL_BOOKING_STATUSES,
+    TOOK_PLACE_STATUSES,
+    Booking,
+    BookingStatus,
+)
 from omni_store.auth.models import User
 from omni_store.auth.scoping import current_store
 from omni_store.core.clock import local, utcnow
@@ -224,15 +230,27 @@ def waiting_for_pickup() -> list[WaitingOrder]:
     return sorted(waiting.values(), key=lambda entry: entry.expires_at)
 
 
-def appointments(day: date) -> list[Order]:
+@dataclass
+class DayAppointment:
+    order: Order
+    outcome: BookingStatus | None  # how the appointment ended, once it has
+
+
+def appointments(day: date) -> list[DayAppointment]:
+    """The day's appointments, including those whose reservation ended with them (turned
+    into a home delivery, items put back); not those called off beforehand."""
     store = current_store()
     start, end = day_bounds(store, day)
-    return list(db.session.scalars(
-        select(Order).where(Order.pickup_location_id == store.id,
-                            Order.appointment_at >= start, Order.appointment_at < end,
-                            Order.status != OrderStatus.CANCELLED)
+    rows = db.session.execute(
+        select(Order, Booking.status).outerjoin(Booking, Booking.order_id == Order.id)
+        .where(Order.pickup_location_id == store.id,
+               Order.appointment_at >= start, Order.appointment_at < end,
+               or_(Order.status != OrderStatus.CANCELLED,
+                   Booking.status.in_(TOOK_PLACE_STATUSES)))
         .options(joinedload(Order.customer)).order_by(Order.appointment_at)
-    ))
+    ).all()
+    return [DayAppointment(order, status if status in FINAL_BOOKING_STATUSES else None)
+            for order, status in rows]
 
 
 def returns_of(day: date) -> list[Return]:
@@ -352,7 +370,7 @@ class Board:
     people: list[Person]
     runs: list[DockRun]
     waiting: list[WaitingOrder]
-    appointments: list[Order]
+    appointments: list[DayAppointment]
     returns: list[Return]
     short_picks: list[ShortPick]
     hours: list[HourBar]

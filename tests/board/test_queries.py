@@ -80,7 +80,8 @@ def test_orders_waiting_appointments_returns(as_manager):
     waiting = queries.waiting_for_pickup()
     assert [(w.order.number, w.slots, w.expires_at) for w in waiting] == [
         ("W-READY", ["PAR-RIV-H07"], paris(19, days=2))]
-    assert [o.number for o in queries.appointments(TODAY)] == ["W-APPT1", "W-APPT2"]
+    assert [(a.order.number, a.outcome) for a in queries.appointments(TODAY)] == [
+        ("W-APPT1", None), ("W-APPT2", None)]
     assert [r.number for r in queries.returns_of(TODAY)] == ["R000001"]
 
 
@@ -128,3 +129,4 @@ def test_the_board_of_today_gathers_every_part(as_manager):
     assert board.ship_from_store_paused
     board.store.ship_from_store_paused_on = TODAY - timedelta(days=1)
     assert not board.ship_from_store_paused
+

@@ -228,3 +228,27 @@ def test_the_board_costs_the_same_statements_for_one_or_many_tasks(manager_clien
         assert manager_client.get("/board").status_code == 200
 
     assert len(many) == len(few)
+
+
+def test_an_appointment_that_ended_its_reservation_stays_in_the_day_a_called_off_one_not(
+        manager_client, day, db):
+    from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
+    from omni_store.orders.models import DeliveryMethod, OrderStatus
+    from tests import factories
+
+    slot = AppointmentSlot(location_id=day.rivoli.id, starts_at=paris(11),
+                           length_minutes=30, capacity=2, expertise="smartphones")
+    for number, outcome in (("W-HOME", BookingStatus.HOME_DELIVERY),
+                            ("W-CALLED-OFF", BookingStatus.CANCELLED)):
+        order = factories.bare_order(day.rivoli, OrderStatus.CANCELLED,
+                                     DeliveryMethod.RESERVE, number=number,
+                                     appointment_at=paris(11))
+        db.session.add(Booking(location_id=day.rivoli.id, slot=slot, order_id=order.id,
+                               status=outcome))
+    db.session.flush()
+    db.session.commit()
+    html = manager_client.get("/board").get_data(as_text=True)
+    card = html[html.index('class="card board-card board-appointments"'):]
+    card = card[:card.index("</section>")]
+    assert re.findall(r'<li data-order="([\w-]+)">', card) == ["W-HOME", "W-APPT1", "W-APPT2"]
+    assert "Home delivery" in part(html, "data-order", "W-HOME")
