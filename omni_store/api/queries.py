@@ -4,16 +4,14 @@ purpose: the callers are the e-commerce front and the ERP, not a store."""
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from omni_store.appointments.models import Booking
 from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location
-from omni_store.orders.models import Order
 
 
 @dataclass(frozen=True)
@@ -104,12 +102,6 @@ def products_by_sku(skus: list[str]) -> dict[str, Product]:
     products = db.session.scalars(
         select(Product).where(func.upper(Product.sku).in_([sku.upper() for sku in skus])))
     return {product.sku.upper(): product for product in products}
-
-
-def booking_of(order: Order) -> Booking | None:
-    """The appointment booked with an e-reservation, with its slot."""
-    return db.session.scalar(select(Booking).filter_by(order_id=order.id)
-                             .options(joinedload(Booking.slot)))
 
 
 def store_by_code(code: str) -> Location | None:

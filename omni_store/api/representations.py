@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from omni_store.api.queries import booking_of
+from omni_store.appointments.queries import booking_of
 from omni_store.appointments.services import SlotOffer
 from omni_store.catalog.models import Offer, Product
 from omni_store.core.clock import as_utc

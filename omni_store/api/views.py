@@ -24,6 +24,7 @@ from omni_store.api.representations import (
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedRow, apply_stock_feed
 from omni_store.appointments import services as appointments
 from omni_store.appointments.models import Booking
+from omni_store.appointments.queries import booking_of
 from omni_store.catalog.models import Product
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
@@ -265,7 +266,7 @@ def _reason() -> str:
 
 
 def _booking_of(order: Order) -> Booking:
-    booking = queries.booking_of(order)
+    booking = booking_of(order)
     if booking is None:
         raise DomainError(_("This order has no appointment; book one when reserving."))
     return booking

@@ -92,6 +92,12 @@ class CalendarDay:
     slots: list[CalendarSlot]
 
 
+def booking_of(order: Order) -> Booking | None:
+    """The appointment booked with an e-reservation, with its slot."""
+    return db.session.scalar(select(Booking).filter_by(order_id=order.id)
+                             .options(joinedload(Booking.slot)))
+
+
 def upcoming_appointments(store: Location, now: datetime) -> list[AppointmentDay]:
     """The store's open bookings from the one in progress onwards, by day in store time."""
     bookings = _bookings(Booking.location_id == store.id,

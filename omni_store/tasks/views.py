@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from omni_store.appointments.queries import booking_of
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
@@ -234,7 +235,7 @@ def order_detail(number: str):
     found = queries.order_for_store(number[:20])
     return render_page("tasks/order.html", "tasks/_order.html", found=found,
                        plan=order_plan(found.order), gaps=uncovered_units(found.order),
-                       now=utcnow())
+                       booking=booking_of(found.order), store=current_store(), now=utcnow())
 
 
 @bp.get("/store/settings")

@@ -337,3 +337,23 @@ def test_a_slot_nobody_booked_can_be_withdrawn_a_booked_one_cannot(client, story
     assert client.post(f"/appointments/slots/{free.id}/withdraw",
                        data={"csrf_token": token}).status_code == 303
     assert {s.id for s in db.session.scalars(select(AppointmentSlot))} == {booked.id, theirs.id}
+
+
+# --- the order page -------------------------------------------------------------------------
+
+
+def test_the_order_page_leads_to_the_appointment_and_tells_the_far_store_why(client, story, login):
+    booking = book(story, make_slot(story.rivoli, IN_THREE_DAYS), [(story.a, 1), (story.b, 1)])
+    number = booking.order.number
+    db.session.commit()
+    when = f"{local(booking.slot.starts_at, 'Europe/Paris'):%H:%M}"
+
+    login(Role.ASSOCIATE, story.rivoli)
+    html = page(client, f"/orders/{number}")
+    assert f'href="/appointments/{booking.id}"' in html and "Advice appointment" in html
+
+    client.post("/logout", data={"csrf_token": factories.csrf_token(client, f"/orders/{number}")})
+    login(Role.ASSOCIATE, story.meaux)  # picks B for it
+    html = page(client, f"/orders/{number}")
+    assert "Advice appointment at PAR-RIV" in text(html) and when in text(html)
+    assert "/appointments/" not in html
