@@ -1,4 +1,5 @@
 """Every model, imported once so that SQLAlchemy and Alembic see the whole schema."""
+from omni_store.core.read_cache import CacheVersion  # noqa: F401
 from omni_store.api.models import IdempotencyKey  # noqa: F401
 from omni_store.appointments.models import AppointmentSlot, Booking  # noqa: F401
 from omni_store.auth.models import ApiClient, User  # noqa: F401

@@ -153,9 +153,9 @@ def ready_dates(store: Location, quantities: dict[Product, int],
     """Per product, the earliest it can be ready in the store (None: no way to get it there)."""
     now = now or utcnow()
     return {
-        product: min((option.date for option in delivery_options(product, quantity, store=store,
-                                                                  now=now)
-                      if option.store == store.code), default=None)
+        product: min((option.date for option in delivery_options(
+            product, quantity, store=store, now=now, per_method=1, marketplace=False)
+            if option.store == store.code), default=None)
         for product, quantity in quantities.items()
     }
 

@@ -87,11 +87,16 @@ class Buffer(db.Model):
 
     @property
     def specificity(self) -> int:
-        return (
-            (4 if self.product_id else 0)
-            + (2 if self.category else 0)
-            + (1 if self.location_id else 0)
-        )
+        return buffer_specificity(self)
+
+
+def buffer_specificity(buffer) -> int:
+    """Of a Buffer or a row of its columns: product beats category beats chain-wide."""
+    return (
+        (4 if buffer.product_id else 0)
+        + (2 if buffer.category else 0)
+        + (1 if buffer.location_id else 0)
+    )
 
 
 class StockMovement(db.Model):

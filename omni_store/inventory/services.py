@@ -19,6 +19,7 @@ from omni_store.inventory.models import (
     MovementReason,
     StockLevel,
     StockMovement,
+    buffer_specificity,
 )
 
 
@@ -137,29 +138,44 @@ def _require_positive(quantity: int) -> None:
 
 
 class BufferTable:
-    """The buffers of one channel for a set of products, loaded once."""
+    """The buffers of one channel for a set of products, loaded once (one query)."""
 
     def __init__(self, channel: Channel, products: list[Product]):
         self.channel = channel
         product_ids = [p.id for p in products]
         categories = sorted({p.category for p in products})
-        self._buffers = db.session.scalars(
-            select(Buffer).where(
+        self._buffers = db.session.execute(
+            select(Buffer.location_id, Buffer.product_id, Buffer.category, Buffer.quantity).where(
                 Buffer.channel == channel,
                 (Buffer.product_id.is_(None)) | (Buffer.product_id.in_(product_ids)),
                 (Buffer.category.is_(None)) | (Buffer.category.in_(categories)),
             )
         ).all()
+        self._by_product: dict[int, tuple[int, dict[int, int]]] = {}
 
     def quantity(self, location_id: int, product: Product) -> int:
-        matching = [
-            b
-            for b in self._buffers
-            if b.product_id in (None, product.id)
-            and b.category in (None, product.category)
-            and b.location_id in (None, location_id)
-        ]
-        return max(matching, key=lambda b: b.specificity).quantity if matching else 0
+        if (resolved := self._by_product.get(product.id)) is None:
+            resolved = self._by_product[product.id] = self._resolve(product)
+        chain_wide, per_location = resolved
+        return per_location.get(location_id, chain_wide)
+
+    def _resolve(self, product: Product) -> tuple[int, dict[int, int]]:
+        """The chain-wide buffer of the product, and the locations where another applies."""
+        matching = [b for b in self._buffers
+                    if b.product_id in (None, product.id) and b.category in (None, product.category)]
+        chain_wide = [b for b in matching if b.location_id is None]
+        by_location: dict[int, list] = {}
+        for b in matching:
+            if b.location_id is not None:
+                by_location.setdefault(b.location_id, []).append(b)
+        return _most_specific(chain_wide), {
+            location_id: _most_specific(chain_wide + own) for location_id, own in by_location.items()}
+
+
+def _most_specific(buffers: list) -> int:
+    if not buffers:
+        return 0
+    return max(buffers, key=buffer_specificity).quantity
 
 
 def buffer_for(channel: Channel, location_id: int, product: Product) -> int:

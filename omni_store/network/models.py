@@ -4,6 +4,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omni_store.core.read_cache import watch
 from omni_store.extensions import db
 
 
@@ -94,3 +95,7 @@ class ShuttleRoute(db.Model):
 
     origin: Mapped[Location] = relationship(foreign_keys=[origin_id])
     destination: Mapped[Location] = relationship(foreign_keys=[destination_id])
+
+
+# The network read model (network/snapshot.py) reloads when these tables change.
+watch("network", "location", "shuttle_route")

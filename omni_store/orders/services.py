@@ -23,6 +23,7 @@ from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import Channel
 from omni_store.network.models import Location, LocationKind
+from omni_store.network.snapshot import Site, network
 from omni_store.orders.models import (
     OPEN_ORDER_STATUSES,
     STORE_DELIVERY_METHODS,
@@ -87,6 +88,7 @@ class _ValidOrder:
 @dataclass(frozen=True)
 class _Sourced:
     allocation: Allocation
+    source: Site
     zone_id: int | None
     leg: Leg
 
@@ -118,7 +120,8 @@ def place_order(request: OrderRequest, actor_id: int | None = None,
             for line in order.lines
             for entry in _allocate_line(order, line, valid.destination, rules, now, actor_id)
         ]
-        order.promised_at = promise(valid.destination, [entry.allocation for entry in sourced])
+        order.promised_at = promise(valid.destination, [entry.allocation for entry in sourced],
+                                    network())
         _create_tasks(order, sourced, now, actor_id)
     return order
 
@@ -312,9 +315,9 @@ def _allocate_line(order: Order, line: OrderLine, destination: Destination,
 def _record_allocation(line: OrderLine, part: SourcedQuantity, destination: Destination,
                        now: datetime) -> _Sourced:
     candidate = part.candidate
-    journey = leg(candidate.location, candidate.transport, destination, now)
+    journey = leg(candidate.location, candidate.transport, destination, now, network())
     allocation = Allocation(
-        location=candidate.location,
+        location_id=candidate.location.id,
         quantity=part.quantity,
         transport=candidate.transport,
         status=AllocationStatus.ACTIVE,
@@ -324,7 +327,7 @@ def _record_allocation(line: OrderLine, part: SourcedQuantity, destination: Dest
     )
     line.allocations.append(allocation)
     db.session.flush()
-    return _Sourced(allocation, candidate.zone_id, journey)
+    return _Sourced(allocation, candidate.location, candidate.zone_id, journey)
 
 
 def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
@@ -334,7 +337,7 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
     store = order.pickup_location
     for entry in sourced:
         allocation = entry.allocation
-        source = allocation.location
+        source = entry.source
         about = dict(order_id=order.id, allocation_id=allocation.id,
                      product_id=allocation.line.product_id, quantity=allocation.quantity,
                      actor_id=actor_id)
@@ -377,7 +380,7 @@ def add_line(order: Order, sku: str, quantity: int, actor_id: int | None) -> Ord
         sourced = _allocate_line(order, line, destination, rules, now, actor_id)
         _create_tasks(order, sourced, now, actor_id)
         active = [a for a in _order_allocations(order) if a.status != AllocationStatus.RELEASED]
-        order.promised_at = promise(destination, active)
+        order.promised_at = promise(destination, active, network())
         if order.status == OrderStatus.READY:
             # The new units join the others in the hold zone before the order is ready again.
             order.status = OrderStatus.PICKING
@@ -406,10 +409,11 @@ def arriving_by(deadline: datetime, destination: Destination, now: datetime,
                 rules: SourcingRules | None = None) -> RestrictedRules:
     """Only the sources whose units can be ready at the pickup store by `deadline` (an
     advice appointment): the same dates the promise and the delivery options give."""
-    store = destination.store
+    net = network()
+    store = net.site(destination.store.id)
 
     def in_time(candidate: Candidate) -> bool:
-        journey = leg(candidate.location, candidate.transport, destination, now)
+        journey = leg(candidate.location, candidate.transport, destination, now, net)
         return ready_at_store(store, candidate.location.id, journey.arrives_at) <= deadline
 
     return RestrictedRules(rules or current_rules(), in_time)
@@ -470,7 +474,7 @@ def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | Non
         db.session.flush()
         return Shortfall(missing, [])
     active = [a for a in _order_allocations(order) if a.status != AllocationStatus.RELEASED]
-    order.promised_at = promise(destination, active)
+    order.promised_at = promise(destination, active, network())
     db.session.flush()
     return Shortfall(missing, [entry.allocation for entry in sourced])
 

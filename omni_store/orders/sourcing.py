@@ -19,9 +19,10 @@ from omni_store.catalog.models import Product
 from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
-from omni_store.inventory.services import BufferTable, atp
+from omni_store.inventory.services import BufferTable
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location, LocationKind
+from omni_store.network.snapshot import Site, network
 from omni_store.orders.models import DeliveryMethod, Transport
 
 
@@ -47,7 +48,7 @@ class Destination:
 class Candidate:
     """A location that could send units of the line's product."""
 
-    location: Location
+    location: Site
     atp: int  # available to promise to the order's channel
     distance_km: float  # from the pickup store or the customer
     transport: Transport
@@ -156,33 +157,29 @@ NEAREST_FIRST = NearestFirstRules()
 
 
 def find_candidates(need: LineNeed) -> list[Candidate]:
-    """Every active location able to send the product to the destination, with its ATP."""
-    rows = db.session.execute(
-        select(StockLevel, Location)
-        .join(StockLevel.location)
-        .where(
-            StockLevel.product_id == need.product.id,
-            StockLevel.on_hand > StockLevel.allocated,
-            Location.active.is_(True),
-        )
-        # Re-planning after a lost allocation race must see the rows as they are now.
-        .execution_options(populate_existing=True)
+    """Every active location able to send the product to the destination, with its ATP.
+
+    Two queries and the network read model, however many locations hold the product."""
+    net = network()
+    levels = db.session.execute(
+        select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated, StockLevel.zone_id)
+        .where(StockLevel.product_id == need.product.id, StockLevel.on_hand > StockLevel.allocated)
     ).all()
     buffers = BufferTable(need.channel, [need.product])
     candidates = []
-    for level, location in rows:
-        transport = _transport(location, need.destination)
-        available = atp(level, buffers.quantity(location.id, need.product))
+    for location_id, on_hand, allocated, zone_id in levels:
+        site = net.site(location_id)
+        transport = _transport(site, need.destination) if site.active else None
+        available = max(on_hand - allocated - buffers.quantity(location_id, need.product), 0)
         if transport is None or available == 0:
             continue
         distance = haversine_km(need.destination.latitude, need.destination.longitude,
-                                location.latitude, location.longitude)
-        candidates.append(Candidate(location, available, round(distance, 2), transport,
-                                    level.zone_id, level.on_hand))
+                                site.latitude, site.longitude)
+        candidates.append(Candidate(site, available, round(distance, 2), transport, zone_id, on_hand))
     return candidates
 
 
-def _transport(location: Location, destination: Destination) -> Transport | None:
+def _transport(location: Site, destination: Destination) -> Transport | None:
     """How units at `location` would reach the destination; None if they cannot."""
     ship_from_store_only = destination.method == DeliveryMethod.SHIP_FROM_STORE
     if location.kind == LocationKind.SUPPLIER:

@@ -1,0 +1,107 @@
+"""Process-wide read models of rarely written tables, invalidated exactly (DESIGN §11).
+
+Each read model has a row in `cache_version`. Database triggers on its tables give that
+row a new random token inside the writing transaction, whoever writes: a service, a bulk
+load, a migration or psql. A reader compares the token it loaded with against the row, in
+one small indexed query, and reloads when it moved; so no process ever serves what a
+committed write changed. A random token rather than a counter: a row deleted and written
+again (a test emptying every table) never comes back with a token a process still holds.
+Without a row (nothing written since the table was emptied) nothing is kept.
+"""
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from sqlalchemy import BigInteger, String, bindparam, event, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omni_store.extensions import db
+
+
+class CacheVersion(db.Model):
+    __tablename__ = "cache_version"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
+
+
+# Read model name -> the tables whose writes invalidate it; filled in by the models.
+WATCHED_TABLES: dict[str, tuple[str, ...]] = {}
+
+
+def watch(name: str, *tables: str) -> None:
+    WATCHED_TABLES[name] = tables
+
+
+def trigger_statements(dialect: str, watched: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The DDL that makes writes to watched tables renew their read model's token."""
+    watched = WATCHED_TABLES if watched is None else watched
+    if dialect == "postgresql":
+        return _postgresql_triggers(watched)
+    return _sqlite_triggers(watched)
+
+
+def _sqlite_triggers(watched: dict[str, tuple[str, ...]]) -> list[str]:
+    statements = []
+    for name, tables in watched.items():
+        for table in tables:
+            for operation in ("INSERT", "UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS cache_version_{table}_{operation.lower()} "
+                    f"AFTER {operation} ON {table} BEGIN "
+                    f"INSERT INTO cache_version (name, token) VALUES ('{name}', random()) "
+                    "ON CONFLICT (name) DO UPDATE SET token = excluded.token; END")
+    return statements
+
+
+def _postgresql_triggers(watched: dict[str, tuple[str, ...]]) -> list[str]:
+    statements = [
+        "CREATE OR REPLACE FUNCTION renew_cache_version() RETURNS trigger AS $$ BEGIN "
+        "INSERT INTO cache_version (name, token) "
+        "VALUES (TG_ARGV[0], (random() * 9.2e18 - 4.6e18)::bigint) "
+        "ON CONFLICT (name) DO UPDATE SET token = excluded.token; RETURN NULL; END "
+        "$$ LANGUAGE plpgsql"
+    ]
+    for name, tables in watched.items():
+        for table in tables:
+            trigger = f"cache_version_{table}"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+                f"CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION renew_cache_version('{name}')",
+            ]
+    return statements
+
+
+@event.listens_for(db.Model.metadata, "after_create")
+def _create_triggers(_metadata, connection, **_kw) -> None:
+    """`create_all` (tests, a new embedded database) installs the triggers too."""
+    for statement in trigger_statements(connection.dialect.name):
+        connection.execute(text(statement))
+
+
+T = TypeVar("T")
+
+
+class ReadCache(Generic[T]):
+    """One read model of this process: `get()` gives it, reloaded if its tables changed."""
+
+    def __init__(self, name: str, load: Callable[[], T]):
+        self.name = name
+        self._load = load
+        self._lock = threading.Lock()
+        self._token: int | None = None
+        self._value: T | None = None
+
+    def get(self) -> T:
+        token = db.session.scalar(_TOKEN_OF, {"name": self.name})
+        if token is None:
+            return self._load()
+        if token != self._token:
+            with self._lock:
+                if token != self._token:
+                    self._value, self._token = self._load(), token
+        return self._value
+
+
+_TOKEN_OF = select(CacheVersion.token).where(CacheVersion.name == bindparam("name"))
