@@ -1,7 +1,7 @@
 """API clients authenticate with `Authorization: Bearer <key>`, never with a session."""
 from flask import g, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from omni_store.auth.models import ApiClient
 from omni_store.core.errors import DomainError
@@ -23,9 +23,11 @@ def authenticate_client() -> None:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthenticated(_("Send your API key in the header 'Authorization: Bearer <key>'."))
-    client = db.session.scalar(
-        select(ApiClient).filter_by(key_hash=ApiClient.hash_key(key), active=True)
-    )
-    if client is None:
+    client_id = db.session.scalar(_ACTIVE_CLIENT_OF_KEY, {"key_hash": ApiClient.hash_key(key)})
+    if client_id is None:
         raise Unauthenticated(_("This API key is unknown or disabled."))
-    g.api_client_id = client.id
+    g.api_client_id = client_id
+
+
+_ACTIVE_CLIENT_OF_KEY = select(ApiClient.id).where(ApiClient.key_hash == bindparam("key_hash"),
+                                                   ApiClient.active.is_(True))

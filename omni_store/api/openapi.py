@@ -87,11 +87,15 @@ SCHEMAS = {
             {"latitude": {"type": "number"}, "longitude": {"type": "number"},
              "store": _nullable("string")})]},
         "locations": {"type": "array", "items": _ref("LocationAvailability"),
-                      "description": "nearest first when lat/lon or store is given"},
+                      "description": "nearest first when lat/lon or store is given (else by "
+                                     "code), at most `limit` of them"},
+        "locations_total": {"type": "integer", "minimum": 0,
+                            "description": "how many active locations hold the product"},
         "offers": {"type": "array", "items": _ref("Offer"),
                    "description": "marketplace offers in stock, cheapest total first"},
         "delivery_options": {"type": "array", "items": _ref("DeliveryOption"),
-                             "description": "by date, then price; pickup options need a store"},
+                             "description": "the best three of each method, by date, then "
+                                            "price; pickup options need a store"},
     }),
     "OrderRequest": {
         "type": "object",
@@ -257,6 +261,8 @@ PATHS = {
             _query("lat", "customer latitude (with lon)", {"type": "number"}),
             _query("lon", "customer longitude (with lat)", {"type": "number"}),
             _query("store", "a store code instead of lat/lon", {"type": "string"}),
+            _query("limit", "how many locations to list, nearest first",
+                   {"type": "integer", "minimum": 1, "maximum": 500, "default": 20}),
         ],
         "responses": {"200": _json("Availability", "the product's availability"),
                       "401": _UNAUTHENTICATED, "404": _problem("unknown SKU"),

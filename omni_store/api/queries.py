@@ -1,10 +1,11 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
 availability per location and on the marketplace, an order's appointment. Chain-wide on
 purpose: the callers are the e-commerce front and the ERP, not a store."""
+import heapq
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.extensions import db
@@ -12,6 +13,8 @@ from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location
+from omni_store.network.snapshot import Site, network
+from omni_store.orders.promise import DeliveryOption, offers_in_stock, options_from, web_levels
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,20 @@ class CataloguePage:
 
 @dataclass(frozen=True)
 class LocationAvailability:
-    location: Location
+    location: Site
     on_hand: int
     web_atp: int
     distance_km: float | None  # None when the caller gave no position nor store
+
+
+@dataclass(frozen=True)
+class Availability:
+    product: Product
+    web_atp: int  # summed over every active location, web buffers applied
+    locations: list[LocationAvailability]  # nearest first, at most the limit asked
+    locations_total: int
+    offers: list[tuple[Offer, Seller]]  # in stock, cheapest total first
+    options: list[DeliveryOption]  # the best few of each method, by date then price
 
 
 def search_catalogue(query: str, page: int, per_page: int) -> CataloguePage:
@@ -88,11 +101,12 @@ def chain_web_atp(products: list[Product]) -> dict[int, int]:
     return totals
 
 
+_PRODUCT_BY_SKU = (select(Product).where(func.lower(Product.sku) == bindparam("sku"))
+                   .options(joinedload(Product.barcodes)))
+
+
 def product_by_sku(sku: str) -> Product | None:
-    return db.session.scalar(
-        select(Product).where(func.lower(Product.sku) == sku.lower())
-        .options(selectinload(Product.barcodes))
-    )
+    return db.session.scalars(_PRODUCT_BY_SKU, {"sku": sku.lower()}).unique().one_or_none()
 
 
 def products_by_sku(skus: list[str]) -> dict[str, Product]:
@@ -108,30 +122,36 @@ def store_by_code(code: str) -> Location | None:
     return db.session.scalar(select(Location).filter_by(code=code.upper()))
 
 
-def availability_by_location(product: Product, latitude: float | None,
-                             longitude: float | None) -> list[LocationAvailability]:
-    """Every active location holding the product, nearest first when a position is known."""
-    buffers = BufferTable(Channel.WEB, [product])
-    rows = []
-    for level, location in _web_levels([product]):
-        if level.on_hand <= 0:
-            continue
-        distance = None
-        if latitude is not None and longitude is not None:
-            distance = round(haversine_km(latitude, longitude,
-                                          location.latitude, location.longitude), 1)
-        rows.append(LocationAvailability(location, level.on_hand,
-                                         atp(level, buffers.quantity(location.id, product)),
-                                         distance))
-    return sorted(rows, key=lambda row: (row.distance_km is None, row.distance_km or 0,
-                                         row.location.code))
+def store_site(code: str) -> Site | None:
+    """A store of the network read model by its code (any case), without a query of its own."""
+    site = network().by_code.get(code.upper())
+    return site if site is not None and site.is_store else None
 
 
-def marketplace_offers(product: Product) -> list[Offer]:
-    """Offers in stock, cheapest total (price + shipping) first."""
-    return list(db.session.scalars(
-        select(Offer).join(Offer.seller)
-        .where(Offer.product_id == product.id, Offer.stock > 0)
-        .order_by(Offer.price_cents + Offer.shipping_cents, Seller.rating.desc(), Offer.id)
-        .options(selectinload(Offer.seller))
-    ))
+def availability(product: Product, store: Site | None, latitude: float | None,
+                 longitude: float | None, limit: int,
+                 options_per_method: int) -> Availability:
+    """Where the product is, on the marketplace, and the best ways to get it: five small
+    queries and the network read model, however many locations hold it."""
+    net = network()
+    levels = web_levels(product, net)
+    offers = offers_in_stock(product)
+    if store is not None:
+        latitude, longitude = store.latitude, store.longitude
+
+    def distance(site: Site) -> float | None:
+        if store is not None:
+            return net.distance_km(store, site)
+        if latitude is None or longitude is None:
+            return None
+        return round(haversine_km(latitude, longitude, site.latitude, site.longitude), 1)
+
+    rows = [LocationAvailability(site, on_hand, web_atp, distance(site))
+            for site, on_hand, web_atp in levels]
+    nearest = heapq.nsmallest(limit, rows, key=lambda row: (
+        row.distance_km is None, row.distance_km or 0, row.location.code))
+    options = options_from(product, 1, [(site, web_atp) for site, _on_hand, web_atp in levels],
+                           offers, net, store=store, latitude=latitude, longitude=longitude,
+                           per_method=options_per_method)
+    return Availability(product, sum(row.web_atp for row in rows), nearest, len(rows), offers,
+                        options)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from omni_store.appointments.queries import booking_of
 from omni_store.appointments.services import SlotOffer
-from omni_store.catalog.models import Offer, Product
+from omni_store.catalog.models import Offer, Product, Seller
 from omni_store.core.clock import as_utc
 from omni_store.extensions import db
 from omni_store.orders.models import (
@@ -41,10 +41,9 @@ def product_json(product: Product, web_atp: int) -> dict:
     }
 
 
-def offer_json(offer: Offer) -> dict:
+def offer_json(offer: Offer, seller: Seller) -> dict:
     return {
-        "seller": {"code": offer.seller.code, "name": offer.seller.name,
-                   "rating": offer.seller.rating},
+        "seller": {"code": seller.code, "name": seller.name, "rating": seller.rating},
         "condition": str(offer.condition),
         "price_cents": offer.price_cents,
         "shipping_cents": offer.shipping_cents,

@@ -31,7 +31,6 @@ from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
 from omni_store.network.models import LocationKind
 from omni_store.orders.models import DeliveryMethod, Order
-from omni_store.orders.promise import delivery_options
 from omni_store.orders.services import MAX_LINE_QUANTITY, OrderRequest, cancel_order, place_order
 
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
@@ -40,6 +39,11 @@ bp.cli.add_command(stock_cli)
 bp.cli.add_command(offers_cli)
 
 MAX_ORDER_LINES = 100
+# Availability lists the nearest locations and the best ways of each method: what a
+# product page shows, and what keeps the answer small at 300 locations.
+DEFAULT_LOCATIONS = 20
+MAX_LOCATIONS = 500
+OPTIONS_PER_METHOD = 3
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
 
@@ -108,31 +112,34 @@ def availability():
     if (latitude is None) != (longitude is None):
         raise parsing.field_error("lat" if latitude is None else "lon",
                                   _("lat and lon go together."))
+    limit = parsing.query_int("limit", DEFAULT_LOCATIONS, 1, MAX_LOCATIONS)
     store = None
     if store_code := request.args.get("store", "").strip():
-        store = queries.store_by_code(store_code)
-        if store is None or store.kind != LocationKind.STORE:
+        store = queries.store_site(store_code)
+        if store is None:
             raise parsing.field_error("store", _("Unknown store: %(code)s", code=store_code))
-        latitude, longitude = store.latitude, store.longitude
     product = queries.product_by_sku(sku)
     if product is None:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=sku))
-    locations = queries.availability_by_location(product, latitude, longitude)
-    body = {
-        "product": product_json(product, sum(row.web_atp for row in locations)),
-        "origin": None if latitude is None else {
-            "latitude": latitude, "longitude": longitude, "store": store.code if store else None},
+    found = queries.availability(product, store, latitude, longitude, limit, OPTIONS_PER_METHOD)
+    origin = None
+    if store is not None:
+        origin = {"latitude": store.latitude, "longitude": store.longitude, "store": store.code}
+    elif latitude is not None:
+        origin = {"latitude": latitude, "longitude": longitude, "store": None}
+    return jsonify({
+        "product": product_json(product, found.web_atp),
+        "origin": origin,
         "locations": [
             {"code": row.location.code, "name": row.location.name, "kind": str(row.location.kind),
              "city": row.location.city, "on_hand": row.on_hand, "web_atp": row.web_atp,
              "distance_km": row.distance_km}
-            for row in locations
+            for row in found.locations
         ],
-        "offers": [offer_json(offer) for offer in queries.marketplace_offers(product)],
-    }
-    options = delivery_options(product, 1, store=store, latitude=latitude, longitude=longitude)
-    body["delivery_options"] = [delivery_option_json(option) for option in options]
-    return jsonify(body)
+        "locations_total": found.locations_total,
+        "offers": [offer_json(offer, seller) for offer, seller in found.offers],
+        "delivery_options": [delivery_option_json(option) for option in found.options],
+    })
 
 
 @bp.get("/stores/<code>/appointment-slots")

@@ -137,20 +137,21 @@ def _require_positive(quantity: int) -> None:
 # --- buffers and availability ------------------------------------------------------
 
 
+_BUFFERS_OF = select(Buffer.location_id, Buffer.product_id, Buffer.category, Buffer.quantity).where(
+    Buffer.channel == bindparam("channel"),
+    Buffer.product_id.is_(None) | Buffer.product_id.in_(bindparam("product_ids", expanding=True)),
+    Buffer.category.is_(None) | Buffer.category.in_(bindparam("categories", expanding=True)),
+)
+
+
 class BufferTable:
     """The buffers of one channel for a set of products, loaded once (one query)."""
 
     def __init__(self, channel: Channel, products: list[Product]):
         self.channel = channel
-        product_ids = [p.id for p in products]
-        categories = sorted({p.category for p in products})
-        self._buffers = db.session.execute(
-            select(Buffer.location_id, Buffer.product_id, Buffer.category, Buffer.quantity).where(
-                Buffer.channel == channel,
-                (Buffer.product_id.is_(None)) | (Buffer.product_id.in_(product_ids)),
-                (Buffer.category.is_(None)) | (Buffer.category.in_(categories)),
-            )
-        ).all()
+        self._buffers = db.session.execute(_BUFFERS_OF, {
+            "channel": channel, "product_ids": [p.id for p in products],
+            "categories": sorted({p.category for p in products})}).all()
         self._by_product: dict[int, tuple[int, dict[int, int]]] = {}
 
     def quantity(self, location_id: int, product: Product) -> int:

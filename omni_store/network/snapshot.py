@@ -19,6 +19,7 @@ from omni_store.network.geo import haversine_km
 from omni_store.network.models import WEEKDAYS, Location, LocationKind, ShuttleRoute
 
 OpeningSpans = tuple[tuple[time, time], ...]
+_HOURS_KEYS: dict[tuple, int] = {}  # a chain has a handful of distinct opening hours
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,14 +46,19 @@ class Site:
     zone: ZoneInfo = field(init=False, repr=False)
     # Per weekday (Monday first), the open spans; all empty when no hours are on file.
     weekly_hours: tuple[OpeningSpans, ...] = field(init=False, repr=False)
+    # Equal for sites with the same hours in the same time zone: their work ends together.
+    hours_key: int = field(init=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "kind", LocationKind(self.kind))
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
-        object.__setattr__(self, "weekly_hours", tuple(
+        weekly_hours = tuple(
             tuple((time.fromisoformat(opens), time.fromisoformat(closes))
                   for opens, closes in (self.opening_hours or {}).get(day, []))
-            for day in WEEKDAYS))
+            for day in WEEKDAYS)
+        object.__setattr__(self, "weekly_hours", weekly_hours)
+        object.__setattr__(self, "hours_key",
+                           _HOURS_KEYS.setdefault((weekly_hours, self.timezone), len(_HOURS_KEYS)))
 
     @property
     def is_store(self) -> bool:

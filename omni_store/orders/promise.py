@@ -13,10 +13,10 @@ sentence is written only for the options a caller keeps (`per_method`).
 """
 import heapq
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -171,38 +171,49 @@ class _Draft(NamedTuple):
 
     date: datetime
     price_cents: int
-    distance_km: float
+    distance_km: float | None
     source: str
     method: OptionMethod
-    write: Callable[[], DeliveryOption]
+    subject: object  # the source Site, or the (offer, seller) of the marketplace
+    journey: "Leg | None"
 
     def rank(self) -> tuple:
-        return self.date, self.price_cents, self.distance_km, self.source
+        return self.date, self.price_cents, self.distance_km or 0, self.source
 
 
 def delivery_options(product: Product, quantity: int = 1, *, store=None,
                      latitude: float | None = None, longitude: float | None = None,
                      now: datetime | None = None, per_method: int | None = None,
-                     sources: Iterable[int] | None = None,
                      marketplace: bool = True) -> list[DeliveryOption]:
     """Every way to get `quantity` units to the customer, by date then price.
 
     With a store: pickup there from each location with web ATP (the store itself, others
     by shuttle, warehouses by carrier, suppliers by dropship). Always: shipping from a
     store, home delivery from a warehouse, dropship, and marketplace offers in stock.
-    `per_method` keeps the best few of each method; `sources` limits own stock to those
-    location ids. Four small queries, however many locations and offers.
+    `per_method` keeps the best few of each method. Five small queries, however many
+    locations and offers.
     """
-    now = now or utcnow()
     net = network()
+    offers = offers_in_stock(product, quantity) if marketplace else []
+    return options_from(product, quantity, sources_with_web_atp(product, net), offers, net,
+                        store=store, latitude=latitude, longitude=longitude, now=now,
+                        per_method=per_method)
+
+
+def options_from(product: Product, quantity: int, sources: Iterable[tuple[Site, int]],
+                 offers: Iterable[tuple[Offer, Seller]], net: Network, *, store=None,
+                 latitude: float | None = None, longitude: float | None = None,
+                 now: datetime | None = None, per_method: int | None = None
+                 ) -> list[DeliveryOption]:
+    """`delivery_options` from sources (site, web ATP) and offers a caller already read."""
+    now = now or utcnow()
     here = net.site(store.id) if store is not None else None
     point = (latitude, longitude) if latitude is not None and longitude is not None else None
     context = _Context(product, quantity, here, point, now,
                        here.zone if here else ZoneInfo(DEFAULT_TIMEZONE), net)
-    wanted = None if sources is None else set(sources)
     drafts = []
-    for site, available in _sources_with_web_atp(product, net):
-        if available < quantity or (wanted is not None and site.id not in wanted):
+    for site, available in sources:
+        if available < quantity:
             continue
         if here is not None and site.kind != LocationKind.SUPPLIER:
             drafts.append(context.pickup(site))
@@ -212,12 +223,11 @@ def delivery_options(product: Product, quantity: int = 1, *, store=None,
             drafts.append(context.shipped(site, OptionMethod.SHIP_FROM_STORE))
         elif site.kind == LocationKind.WAREHOUSE:
             drafts.append(context.shipped(site, OptionMethod.HOME))
-    if marketplace:
-        drafts += [context.marketplace(offer, seller)
-                   for offer, seller in offers_in_stock(product, quantity)]
+    drafts += [context.marketplace(offer, seller) for offer, seller in offers
+               if offer.stock >= quantity]
     if per_method is not None:
         drafts = _best_of_each_method(drafts, per_method)
-    return [draft.write() for draft in sorted(drafts, key=_Draft.rank)]
+    return [context.write(draft) for draft in sorted(drafts, key=_Draft.rank)]
 
 
 def _best_of_each_method(drafts: list[_Draft], keep: int) -> list[_Draft]:
@@ -228,29 +238,38 @@ def _best_of_each_method(drafts: list[_Draft], keep: int) -> list[_Draft]:
             for best in heapq.nsmallest(keep, group, key=_Draft.rank)]
 
 
-_WEB_LEVELS = (select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated)
-               .where(StockLevel.product_id == bindparam("product_id"),
-                      StockLevel.on_hand > StockLevel.allocated))
+_LEVELS_OF_PRODUCT = (select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated)
+                      .where(StockLevel.product_id == bindparam("product_id"),
+                             StockLevel.on_hand > 0))
 
 
-def _sources_with_web_atp(product: Product, net: Network) -> list[tuple[Site, int]]:
+def web_levels(product: Product, net: Network) -> list[tuple[Site, int, int]]:
+    """(site, on hand, web ATP) of each active location holding the product: two queries."""
     buffers = BufferTable(Channel.WEB, [product])
     found = []
-    for location_id, on_hand, allocated in db.session.execute(_WEB_LEVELS,
+    for location_id, on_hand, allocated in db.session.execute(_LEVELS_OF_PRODUCT,
                                                               {"product_id": product.id}):
         site = net.sites[location_id]
         if site.active:
-            found.append((site, max(on_hand - allocated - buffers.quantity(location_id, product), 0)))
+            web_atp = max(on_hand - allocated - buffers.quantity(location_id, product), 0)
+            found.append((site, on_hand, web_atp))
     return found
+
+
+def sources_with_web_atp(product: Product, net: Network) -> list[tuple[Site, int]]:
+    return [(site, web_atp) for site, _on_hand, web_atp in web_levels(product, net) if web_atp]
+
+
+_OFFERS_IN_STOCK = (
+    select(Offer, Seller).join(Offer.seller)
+    .where(Offer.product_id == bindparam("product_id"), Offer.stock >= bindparam("quantity"))
+    .order_by(Offer.price_cents + Offer.shipping_cents, Seller.rating.desc(), Offer.id))
 
 
 def offers_in_stock(product: Product, quantity: int = 1) -> list[tuple[Offer, Seller]]:
     """Marketplace offers with `quantity` units in stock, cheapest total first."""
-    return list(db.session.execute(
-        select(Offer, Seller).join(Offer.seller)
-        .where(Offer.product_id == product.id, Offer.stock >= quantity)
-        .order_by(Offer.price_cents + Offer.shipping_cents, Seller.rating.desc(), Offer.id)
-    ).all())
+    return list(db.session.execute(_OFFERS_IN_STOCK,
+                                   {"product_id": product.id, "quantity": quantity}).all())
 
 
 @dataclass(frozen=True)
@@ -264,6 +283,8 @@ class _Context:
     now: datetime
     zone: ZoneInfo
     net: Network
+    _said: dict[datetime, str] = field(default_factory=dict)  # `when`, once per moment
+    _journeys: dict[tuple, tuple[Leg, datetime]] = field(default_factory=dict)
 
     @property
     def chain_price(self) -> int:
@@ -278,6 +299,11 @@ class _Context:
 
     def when(self, moment: datetime) -> str:
         """'today 18:00', 'tomorrow 10:00' or 'Thu 12 Mar 10:00', in the store's time."""
+        if (said := self._said.get(moment)) is None:
+            said = self._said[moment] = self._when(moment)
+        return said
+
+    def _when(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
         clock = local.strftime("%H:%M")
         days = (local.date() - self.now.astimezone(self.zone).date()).days
@@ -291,24 +317,77 @@ class _Context:
     def clock(moment: datetime, site: Site) -> str:
         return moment.astimezone(site.zone).strftime("%H:%M")
 
-    def _draft(self, method: OptionMethod, date: datetime, price: int, source: str,
-               distance: float | None, write: Callable[[], DeliveryOption]) -> _Draft:
-        return _Draft(date, price, distance or 0, source, method, write)
+    @cached_property
+    def _at_store(self) -> Destination:
+        return Destination.pickup_store(DeliveryMethod.PICKUP, self.store)
+
+    def _dated(self, key: tuple, work_out: Callable[[], tuple[Leg, datetime]]) -> tuple[Leg, datetime]:
+        """Sources of the same kind, route and opening hours share their journey and date."""
+        if (known := self._journeys.get(key)) is None:
+            known = self._journeys[key] = work_out()
+        return known
 
     def pickup(self, source: Site) -> _Draft:
         store = self.store
         transport = _transport_to_store(source, store)
-        journey = leg(source, transport, Destination.pickup_store(DeliveryMethod.PICKUP, store),
-                      self.now, self.net)
-        ready = ready_at_store(store, source.id, journey.arrives_at)
-        distance = self.distance(source)
-        return self._draft(OptionMethod.PICKUP, ready, self.chain_price, source.code, distance,
-                           partial(self._write_pickup, source, transport, journey, ready, distance))
+        route = self.net.route(source.id, store.id) if transport == Transport.SHUTTLE else None
 
-    def _write_pickup(self, source: Site, transport: Transport, journey: Leg, ready: datetime,
-                      distance: float | None) -> DeliveryOption:
-        store = self.store
-        facts = dict(store=store.code, when=self.when(ready), source=source.code)
+        def work_out():
+            journey = leg(source, transport, self._at_store, self.now, self.net)
+            return journey, ready_at_store(store, source.id, journey.arrives_at)
+
+        journey, ready = self._dated(
+            (OptionMethod.PICKUP, transport, route and route.id,
+             source.hours_key if transport != Transport.WAREHOUSE else None), work_out)
+        return _Draft(ready, self.chain_price, self.distance(source), source.code,
+                      OptionMethod.PICKUP, source, journey)
+
+    def shipped(self, source: Site, method: OptionMethod) -> _Draft:
+        transport = Transport.SAME_STORE if method == OptionMethod.SHIP_FROM_STORE \
+            else Transport.WAREHOUSE
+
+        def work_out():
+            journey = leg(source, transport, _address(method), self.now, self.net)
+            return journey, journey.arrives_at
+
+        journey, delivered = self._dated(
+            (method, source.hours_key if transport == Transport.SAME_STORE else None), work_out)
+        return _Draft(delivered, self.chain_price, self.distance(source), source.code, method,
+                      source, journey)
+
+    def dropship(self, supplier: Site) -> _Draft:
+        def work_out():
+            journey = leg(supplier, Transport.DROPSHIP, _address(OptionMethod.HOME), self.now,
+                          self.net)
+            arrives = journey.arrives_at
+            return journey, ready_at_store(self.store, supplier.id, arrives) if self.store else arrives
+
+        journey, date = self._dated((OptionMethod.DROPSHIP, supplier.lead_time_days), work_out)
+        return _Draft(date, self.chain_price, self.distance(supplier), supplier.code,
+                      OptionMethod.DROPSHIP, supplier, journey)
+
+    def marketplace(self, offer: Offer, seller: Seller) -> _Draft:
+        delivered = self.now + timedelta(days=offer.lead_time_days)
+        total = offer.price_cents * self.quantity + offer.shipping_cents
+        return _Draft(delivered, total, None, seller.code, OptionMethod.MARKETPLACE,
+                      (offer, seller), None)
+
+    def write(self, draft: _Draft) -> DeliveryOption:
+        """The option in words, in the store's time (or the chain's)."""
+        match draft.method:
+            case OptionMethod.PICKUP:
+                return self._write_pickup(draft)
+            case OptionMethod.SHIP_FROM_STORE | OptionMethod.HOME:
+                return self._write_shipped(draft)
+            case OptionMethod.DROPSHIP:
+                return self._write_dropship(draft)
+            case OptionMethod.MARKETPLACE:
+                return self._write_marketplace(draft)
+
+    def _write_pickup(self, draft: _Draft) -> DeliveryOption:
+        store, source, journey = self.store, draft.subject, draft.journey
+        transport = _transport_to_store(source, store)
+        facts = dict(store=store.code, when=self.when(draft.date), source=source.code)
         if transport == Transport.SAME_STORE:
             hours = picking_sla().total_seconds() / 3600
             text = _("ready at %(store)s %(when)s: in stock here, %(hours)g h picking",
@@ -326,43 +405,28 @@ class _Context:
                             "%(num)d day by carrier",
                             "ready at %(store)s %(when)s: from warehouse %(source)s, "
                             "%(num)d days by carrier", CARRIER_DELIVERY.days, **facts)
-        return DeliveryOption(OptionMethod.PICKUP, source.code, ready, self.chain_price, text,
-                              store.code, distance, transport, journey.departure)
+        return DeliveryOption(OptionMethod.PICKUP, source.code, draft.date, draft.price_cents,
+                              text, store.code, draft.distance_km, transport, journey.departure)
 
-    def shipped(self, source: Site, method: OptionMethod) -> _Draft:
-        transport = Transport.SAME_STORE if method == OptionMethod.SHIP_FROM_STORE \
-            else Transport.WAREHOUSE
-        delivered = leg(source, transport, _address(method), self.now, self.net).arrives_at
-        distance = self.distance(source)
-        return self._draft(method, delivered, self.chain_price, source.code, distance,
-                           partial(self._write_shipped, source, method, transport, delivered,
-                                   distance))
-
-    def _write_shipped(self, source: Site, method: OptionMethod, transport: Transport,
-                       delivered: datetime, distance: float | None) -> DeliveryOption:
-        facts = dict(when=self.when(delivered), source=source.code)
+    def _write_shipped(self, draft: _Draft) -> DeliveryOption:
+        method, source = draft.method, draft.subject
+        facts = dict(when=self.when(draft.date), source=source.code)
         if method == OptionMethod.SHIP_FROM_STORE:
+            transport = Transport.SAME_STORE
             text = ngettext("delivered %(when)s: picked at %(source)s, %(num)d day by carrier",
                             "delivered %(when)s: picked at %(source)s, %(num)d days by carrier",
                             CARRIER_DELIVERY.days, **facts)
         else:
+            transport = Transport.WAREHOUSE
             text = ngettext("delivered %(when)s: from warehouse %(source)s, %(num)d day by "
                             "carrier", "delivered %(when)s: from warehouse %(source)s, "
                             "%(num)d days by carrier", CARRIER_DELIVERY.days, **facts)
-        return DeliveryOption(method, source.code, delivered, self.chain_price, text, None,
-                              distance, transport)
+        return DeliveryOption(method, source.code, draft.date, draft.price_cents, text, None,
+                              draft.distance_km, transport)
 
-    def dropship(self, supplier: Site) -> _Draft:
-        arrives = leg(supplier, Transport.DROPSHIP, _address(OptionMethod.HOME), self.now,
-                      self.net).arrives_at
-        date = ready_at_store(self.store, supplier.id, arrives) if self.store else arrives
-        distance = self.distance(supplier)
-        return self._draft(OptionMethod.DROPSHIP, date, self.chain_price, supplier.code, distance,
-                           partial(self._write_dropship, supplier, date, distance))
-
-    def _write_dropship(self, supplier: Site, date: datetime,
-                        distance: float | None) -> DeliveryOption:
-        facts = dict(source=supplier.code, when=self.when(date))
+    def _write_dropship(self, draft: _Draft) -> DeliveryOption:
+        supplier = draft.subject
+        facts = dict(source=supplier.code, when=self.when(draft.date))
         if self.store is not None:
             text = ngettext("ready at %(store)s %(when)s: supplier %(source)s dropships in "
                             "%(num)d day", "ready at %(store)s %(when)s: supplier %(source)s "
@@ -372,19 +436,13 @@ class _Context:
             text = ngettext("delivered %(when)s: supplier %(source)s dropships in %(num)d day",
                             "delivered %(when)s: supplier %(source)s dropships in %(num)d days",
                             supplier.lead_time_days, **facts)
-        return DeliveryOption(OptionMethod.DROPSHIP, supplier.code, date, self.chain_price, text,
-                              self.store.code if self.store else None, distance,
+        return DeliveryOption(OptionMethod.DROPSHIP, supplier.code, draft.date, draft.price_cents,
+                              text, self.store.code if self.store else None, draft.distance_km,
                               Transport.DROPSHIP)
 
-    def marketplace(self, offer: Offer, seller: Seller) -> _Draft:
-        delivered = self.now + timedelta(days=offer.lead_time_days)
-        total = offer.price_cents * self.quantity + offer.shipping_cents
-        return self._draft(OptionMethod.MARKETPLACE, delivered, total, seller.code, None,
-                           partial(self._write_marketplace, offer, seller, delivered, total))
-
-    def _write_marketplace(self, offer: Offer, seller: Seller, delivered: datetime,
-                           total: int) -> DeliveryOption:
-        difference = self.chain_price - total
+    def _write_marketplace(self, draft: _Draft) -> DeliveryOption:
+        offer, seller = draft.subject
+        difference = self.chain_price - draft.price_cents
         amount = format_currency(abs(difference) / 100, "EUR")
         if difference > 0:
             comparison = _("%(amount)s cheaper", amount=amount)
@@ -395,8 +453,8 @@ class _Context:
         text = ngettext("delivered %(when)s: marketplace seller %(seller)s, %(num)d day, "
                         "%(comparison)s", "delivered %(when)s: marketplace seller %(seller)s, "
                         "%(num)d days, %(comparison)s", offer.lead_time_days,
-                        when=self.when(delivered), seller=seller.name, comparison=comparison)
-        return DeliveryOption(OptionMethod.MARKETPLACE, seller.code, delivered, total,
+                        when=self.when(draft.date), seller=seller.name, comparison=comparison)
+        return DeliveryOption(OptionMethod.MARKETPLACE, seller.code, draft.date, draft.price_cents,
                               text, offer_id=offer.id)
 
 
