@@ -3,7 +3,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from omni_store.auth.scoping import scoped
@@ -11,9 +11,9 @@ from omni_store.catalog.models import Barcode, Offer, Product
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
-from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location, LocationKind, Zone
-from omni_store.orders.promise import DeliveryOption, delivery_options
+from omni_store.network.snapshot import Site, network
+from omni_store.orders.promise import DeliveryOption, options_from
 from omni_store.shuttles.models import Parcel, ParcelLine, ParcelStatus
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
@@ -142,7 +142,7 @@ def _waiting_restock(product_ids: list[int]) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class LocationStock:
-    location: Location
+    location: Site
     distance_km: float  # from the current store
     on_hand: int
     atp: int  # available to promise to the store channel, buffers applied
@@ -176,10 +176,12 @@ class ComparableProduct:
 class ChainStock:
     product: Product
     store: Location
-    locations: list[LocationStock]  # this store, stores by distance, warehouses, suppliers
+    # This store, the nearest other stores (all of them when asked), warehouses, suppliers.
+    locations: list[LocationStock]
     on_the_way: list[ParcelOnTheWay]
     offers: list[MarketplaceOffer]  # cheapest total first
     comparables: list[ComparableProduct]
+    more_stores: int = 0  # stores holding it that `locations` leaves out
 
 
 @dataclass(frozen=True)
@@ -191,47 +193,68 @@ class ChainSearch:
 
 
 MAX_COMPARABLES = 4
+NEAREST_STORES = 10  # other stores listed before "all stores"
 KIND_ORDER = {LocationKind.STORE: 0, LocationKind.WAREHOUSE: 1, LocationKind.SUPPLIER: 2}
 
 
-def search_chain_stock(query: str, store: Location, now: datetime) -> ChainSearch:
+def search_chain_stock(query: str, store: Location, now: datetime,
+                       all_stores: bool = False) -> ChainSearch:
     """A scan or an exact SKU picks one product; a name lists the matches to choose from."""
     by_barcode = looks_like_ean13(query)
     products = _products_with_barcode(query) if by_barcode else _products_matching(query)
     exact = [p for p in products if p.sku.lower() == query.lower()]
     if exact or len(products) == 1:
         return ChainSearch(query, by_barcode, products,
-                           chain_stock((exact or products)[0], store, now))
+                           chain_stock((exact or products)[0], store, now, all_stores))
     return ChainSearch(query, by_barcode, products[:MAX_RESULTS], None)
 
 
-def chain_stock(product: Product, store: Location, now: datetime) -> ChainStock:
-    """A fixed number of queries, however many locations, parcels and offers."""
-    rows = db.session.execute(
-        select(StockLevel, Location).join(StockLevel.location)
-        .where(StockLevel.product_id == product.id, StockLevel.on_hand > 0,
-               Location.active.is_(True))
-    ).all()
-    buffers = BufferTable(Channel.STORE, [product])
+_LEVELS_HELD = (select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated)
+                .where(StockLevel.product_id == bindparam("product_id"), StockLevel.on_hand > 0))
+
+
+def chain_stock(product: Product, store: Location, now: datetime,
+                all_stores: bool = False) -> ChainStock:
+    """A fixed number of queries, however many locations, parcels and offers; the ways to
+    get the product here are worked out for the locations listed only."""
+    net = network()
+    here = net.site(store.id)
+    levels = db.session.execute(_LEVELS_HELD, {"product_id": product.id}).all()
+    store_buffers = BufferTable(Channel.STORE, [product])
+    web_buffers = BufferTable(Channel.WEB, [product])
     backroom = _restock_by_location(product)
+    rows, web_atp = [], {}
+    for location_id, on_hand, allocated in levels:
+        site = net.site(location_id)
+        if not site.active:
+            continue
+        free = on_hand - allocated
+        web_atp[site.id] = max(free - web_buffers.quantity(site.id, product), 0)
+        rows.append((site, net.distance_km(here, site), on_hand,
+                     max(free - store_buffers.quantity(site.id, product), 0)))
+    rows.sort(key=lambda row: (row[0].id != here.id, KIND_ORDER[row[0].kind], row[1], row[0].code))
+    listed, more_stores = _nearest_stores_first(rows, here, all_stores)
     best_ways: dict[str, DeliveryOption] = {}
-    options = delivery_options(product, store=store, now=now)
-    for option in options:  # earliest first: keep each source's first way to the store
-        if option.store == store.code:
+    sources = [(site, web_atp[site.id]) for site, *_figures in listed if web_atp[site.id]]
+    for option in options_from(product, 1, sources, [], net, store=store, now=now):
+        if option.store == store.code:  # earliest first: each source's first way here
             best_ways.setdefault(option.source, option)
-    locations = [
-        LocationStock(
-            location,
-            round(haversine_km(store.latitude, store.longitude, location.latitude,
-                               location.longitude), 1),
-            level.on_hand, atp(level, buffers.quantity(location.id, product)),
-            backroom.get(location.id, 0), best_ways.get(location.code))
-        for level, location in rows
-    ]
-    locations.sort(key=lambda s: (s.location.id != store.id, KIND_ORDER[s.location.kind],
-                                  s.distance_km, s.location.code))
+    locations = [LocationStock(site, distance, on_hand, available, backroom.get(site.id, 0),
+                               best_ways.get(site.code))
+                 for site, distance, on_hand, available in listed]
     return ChainStock(product, store, locations, _parcels_on_the_way(product),
-                      _marketplace_offers(product, now), _comparables(product, store))
+                      _marketplace_offers(product, now), _comparables(product, store), more_stores)
+
+
+def _nearest_stores_first(rows: list, here: Site, all_stores: bool) -> tuple[list, int]:
+    """Rows in display order, other stores cut to the nearest few unless all are asked."""
+    if all_stores:
+        return rows, 0
+    other_stores = [row for row in rows if row[0].is_store and row[0].id != here.id]
+    kept = {id(row) for row in other_stores[:NEAREST_STORES]}
+    listed = [row for row in rows if not (row[0].is_store and row[0].id != here.id)
+              or id(row) in kept]
+    return listed, len(other_stores) - len(kept)
 
 
 def _restock_by_location(product: Product) -> dict[int, int]:

@@ -52,7 +52,8 @@ def chain_stock():
     store = current_store()
     search = None
     if form.q.data and form.validate():
-        search = queries.search_chain_stock(form.q.data, store, utcnow())
+        search = queries.search_chain_stock(form.q.data, store, utcnow(),
+                                            all_stores=request.args.get("all") == "1")
     # The advice appointments one unit of the product shown can be here for.
     appointment_slots = (slots_for_items(store, {search.stock.product: 1})
                          if search is not None and search.stock is not None else [])

@@ -267,3 +267,26 @@ def test_no_query_per_location_parcel_or_offer(client, associate, chain, hx):
 
     assert html.count("data-location=") == 7 and html.count("data-seller=") == 7
     assert len(many) == len(few)
+
+
+def test_a_product_in_many_stores_lists_the_nearest_and_offers_every_store(client, associate,
+                                                                           chain, hx):
+    shelve((chain.rivoli, chain.phone, 1), (chain.warehouse, chain.phone, 3))
+    for n in range(14):  # further and further north of Rivoli
+        factories.stock(factories.store(f"NRD-{n:02d}", 48.87 + n / 10, 2.347), chain.phone, 2)
+    _db.session.commit()
+    page(client, "PHN-B", **hx)  # the network read model is loaded once for both below
+    with factories.counted_statements() as nearest_only:
+        html = page(client, "PHN-B", **hx)
+
+    listed = re.findall(r'data-location="([^"]+)"', html)
+    assert listed == ["PAR-RIV"] + [f"NRD-{n:02d}" for n in range(10)] + ["WH-GEN"]
+    assert "4 more stores have it: show every store" in html
+
+    with factories.counted_statements() as every_store:
+        response = client.get("/stock", query_string={"q": "PHN-B", "all": "1"}, headers=hx)
+    html = response.get_data(as_text=True)
+    listed = re.findall(r'data-location="([^"]+)"', html)
+    assert listed == ["PAR-RIV"] + [f"NRD-{n:02d}" for n in range(14)] + ["WH-GEN"]
+    assert "show every store" not in html
+    assert len(every_store) == len(nearest_only)
