@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy import BigInteger, String, bindparam, event, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, String, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from omni_store.extensions import db
 
@@ -94,7 +94,7 @@ class ReadCache(Generic[T]):
         self._value: T | None = None
 
     def get(self) -> T:
-        token = db.session.scalar(_TOKEN_OF, {"name": self.name})
+        token = _tokens().get(self.name)
         if token is None:
             return self._load()
         if token != self._token:
@@ -104,4 +104,28 @@ class ReadCache(Generic[T]):
         return self._value
 
 
-_TOKEN_OF = select(CacheVersion.token).where(CacheVersion.name == bindparam("name"))
+# The tokens as this transaction sees them, read once until it writes or ends: a request
+# that reads several read models, or one many times, asks the database once.
+_SEEN = "read_cache_tokens"
+
+
+def _tokens() -> dict[str, int]:
+    seen = db.session.info.get(_SEEN)
+    if seen is None:
+        seen = dict(db.session.execute(select(CacheVersion.name, CacheVersion.token)).all())
+        db.session.info[_SEEN] = seen
+    return seen
+
+
+def _forget_tokens(session: Session, *_args) -> None:
+    session.info.pop(_SEEN, None)
+
+
+event.listen(Session, "after_flush", _forget_tokens)
+event.listen(Session, "after_transaction_end", _forget_tokens)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_tokens_on_write(execute_state) -> None:
+    if not execute_state.is_select:
+        _forget_tokens(execute_state.session)

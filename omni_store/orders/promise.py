@@ -21,13 +21,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_currency, format_date
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import bindparam, select
 
 from omni_store.catalog.models import Offer, Product, Seller
 from omni_store.core.clock import as_utc, utcnow
+from omni_store.core.i18n import Phrasebook, phrasebook
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable
@@ -283,6 +281,8 @@ class _Context:
     now: datetime
     zone: ZoneInfo
     net: Network
+    words: Phrasebook = field(default_factory=phrasebook)
+    sla: timedelta = field(default_factory=picking_sla)
     _said: dict[datetime, str] = field(default_factory=dict)  # `when`, once per moment
     _journeys: dict[tuple, tuple[Leg, datetime]] = field(default_factory=dict)
 
@@ -304,6 +304,7 @@ class _Context:
         return said
 
     def _when(self, moment: datetime) -> str:
+        _ = self.words.gettext
         local = moment.astimezone(self.zone)
         clock = local.strftime("%H:%M")
         days = (local.date() - self.now.astimezone(self.zone).date()).days
@@ -311,7 +312,8 @@ class _Context:
             return _("today %(time)s", time=clock)
         if days == 1:
             return _("tomorrow %(time)s", time=clock)
-        return _("%(day)s %(time)s", day=format_date(local.date(), "EEE d MMM"), time=clock)
+        return _("%(day)s %(time)s", day=self.words.format_date(local.date(), "EEE d MMM"),
+                 time=clock)
 
     @staticmethod
     def clock(moment: datetime, site: Site) -> str:
@@ -385,11 +387,12 @@ class _Context:
                 return self._write_marketplace(draft)
 
     def _write_pickup(self, draft: _Draft) -> DeliveryOption:
+        _, ngettext = self.words.gettext, self.words.ngettext
         store, source, journey = self.store, draft.subject, draft.journey
         transport = _transport_to_store(source, store)
         facts = dict(store=store.code, when=self.when(draft.date), source=source.code)
         if transport == Transport.SAME_STORE:
-            hours = picking_sla().total_seconds() / 3600
+            hours = self.sla.total_seconds() / 3600
             text = _("ready at %(store)s %(when)s: in stock here, %(hours)g h picking",
                      hours=hours, **facts)
         elif journey.departure is not None:
@@ -409,6 +412,7 @@ class _Context:
                               text, store.code, draft.distance_km, transport, journey.departure)
 
     def _write_shipped(self, draft: _Draft) -> DeliveryOption:
+        ngettext = self.words.ngettext
         method, source = draft.method, draft.subject
         facts = dict(when=self.when(draft.date), source=source.code)
         if method == OptionMethod.SHIP_FROM_STORE:
@@ -425,6 +429,7 @@ class _Context:
                               draft.distance_km, transport)
 
     def _write_dropship(self, draft: _Draft) -> DeliveryOption:
+        ngettext = self.words.ngettext
         supplier = draft.subject
         facts = dict(source=supplier.code, when=self.when(draft.date))
         if self.store is not None:
@@ -441,9 +446,10 @@ class _Context:
                               Transport.DROPSHIP)
 
     def _write_marketplace(self, draft: _Draft) -> DeliveryOption:
+        _, ngettext = self.words.gettext, self.words.ngettext
         offer, seller = draft.subject
         difference = self.chain_price - draft.price_cents
-        amount = format_currency(abs(difference) / 100, "EUR")
+        amount = self.words.format_currency(abs(difference) / 100, "EUR")
         if difference > 0:
             comparison = _("%(amount)s cheaper", amount=amount)
         elif difference < 0:
