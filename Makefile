@@ -50,3 +50,9 @@ extract-messages: install
 
 clean:
 	rm -rf $(VENV) instance/omni_store.sqlite* test-artifacts
+
+# Each screen and API call under gunicorn + wrk against bare-Flask floors; writes bench/results.json.
+# A quick run: make bench BENCH_ARGS="--scale demo --db sqlite --duration 3"
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)

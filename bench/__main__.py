@@ -1,0 +1,207 @@
+"""`make bench`: each screen and API call under gunicorn and wrk, against floors of the same run.
+
+    .venv/bin/python -m bench                                  # both databases, both scales
+    .venv/bin/python -m bench --db sqlite --scale demo --duration 3
+    .venv/bin/python -m bench --scale chain --chain-options "--stores 30 --skus 2000"
+
+For each (database, scale): a fresh copy of the bench's built database (databases.py);
+statement counts and sourcing timings in process (in_process.py); the floors
+(floor_app.py) then the app under the same gunicorn command, each request probed, warmed
+up, loaded by wrk and timed on one connection; worker RSS; the stock ledger checked
+around the order load. Writes bench/results.json and prints the markdown table.
+bench/stock_and_today.py is a separate command (it builds its own throwaway data).
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import databases, http_load, in_process, report
+from bench.measured import measured_requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+WARM_UP_SECONDS = 1  # each worker compiles templates and fills caches before it is measured
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both (comma)")
+    parser.add_argument("--scale", default="demo,chain", help="demo, chain or both (comma)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per request")
+    parser.add_argument("--single-duration", type=int, default=3,
+                        help="seconds of one-connection requests per request")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--chain-options", default="",
+                        help='options of `flask demo scale`, e.g. "--stores 30 --skus 2000"; '
+                             'its defaults if empty')
+    parser.add_argument("--pg-server", default=databases.DEFAULT_PG_SERVER)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the bench's databases first")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    arguments = parser.parse_args()
+    for name, allowed in (("db", {"sqlite", "postgres"}), ("scale", {"demo", "chain"})):
+        chosen = [part.strip() for part in getattr(arguments, name).split(",") if part.strip()]
+        if not chosen or set(chosen) - allowed:
+            parser.error(f"--{name} takes {', '.join(sorted(allowed))} or both, comma-separated")
+        setattr(arguments, name, chosen)
+    return arguments
+
+
+def measure(port: int, request: http_load.Request, arguments, key_prefix: str) -> dict:
+    """Probe, warm up, load, time one connection, probe again; nothing is measured on a wrong answer."""
+    problem = http_load.probe(port, request)
+    if problem:
+        return {"error": problem}
+    try:
+        http_load.wrk(port, request, WARM_UP_SECONDS, arguments.threads, arguments.connections,
+                      f"{key_prefix}w")
+        load = http_load.wrk(port, request, arguments.duration, arguments.threads, arguments.connections,
+                             f"{key_prefix}l")
+        # wrk stops at its deadline; the workers still serve the connections queued for them.
+        time.sleep(load.p99_ms * 2 / 1000 + 0.5)
+        single = http_load.wrk(port, request, arguments.single_duration, 1, 1, f"{key_prefix}s")
+    except subprocess.CalledProcessError as failed:
+        return {"error": f"wrk failed: {failed.stderr.strip()[:200]}"}
+    return {"load": load.as_json(), "single": single.as_json(),
+            "probe_after": http_load.probe(port, request)}
+
+
+def http_request(measured, sessions: dict[str, http_load.SignedIn]) -> http_load.Request:
+    headers = dict(measured.headers)
+    if measured.user:
+        signed_in = sessions[measured.user]
+        headers["Cookie"] = signed_in.cookie
+        if measured.method != "GET":
+            headers["X-CSRFToken"] = signed_in.csrf_token  # as base.html's hx-headers send it
+    return http_load.Request(measured.method, measured.path, measured.expect, headers, measured.body,
+                             measured.fresh_idempotency_key)
+
+
+FLOOR_PATHS = {"constant": "/", "availability_sql": f"/availability?sku={in_process.HELD_EVERYWHERE_SKU}"}
+
+
+def measure_floors(url: str, arguments, run_id: str) -> dict:
+    with http_load.Gunicorn("bench.floor_app:app", url, arguments.workers) as server:
+        return {key: measure(server.port, http_load.Request("GET", path, 200), arguments, f"{run_id}-{key}")
+                for key, path in FLOOR_PATHS.items()}
+
+
+def combined_floors(before: dict, after: dict) -> dict:
+    """The floors measured before and after the app: the machine is shared, this shows its noise."""
+    floors = {}
+    for key in FLOOR_PATHS:
+        measured = [floor for floor in (before[key], after[key]) if "error" not in floor]
+        floors[key] = {"before_app": before[key], "after_app": after[key]}
+        if measured:
+            rates = [floor["load"]["req_per_s"] for floor in measured]
+            floors[key] |= {"req_per_s": round(sum(rates) / len(rates), 1),
+                            "req_per_s_range": [min(rates), max(rates)],
+                            "load": measured[0]["load"], "single": measured[0]["single"]}
+        else:
+            floors[key]["error"] = before[key]["error"]
+    return floors
+
+
+def measure_app(url: str, requests: list, arguments, run_id: str) -> tuple[dict, dict]:
+    rows = {}
+    with http_load.Gunicorn("app:app", url, arguments.workers) as server:
+        sessions = {user: http_load.sign_in(server.port, user)
+                    for user in sorted({m.user for m in requests if m.user})}
+        for measured in requests:
+            print(f"    {measured.key}", flush=True)
+            rows[measured.key] = {"label": measured.label, "kind": measured.kind, "method": measured.method,
+                                  "path": measured.path} | measure(
+                server.port, http_request(measured, sessions), arguments, f"{run_id}-{measured.key}")
+        rss = server.worker_rss_mb()
+        details = {"worker_rss_mb": rss, "worker_rss_mb_max": max(rss),
+                   "workers_replaced": server.workers_replaced(),
+                   "logged_errors": server.logged_errors()[:20]}
+    return rows, details
+
+
+def run_target(target: databases.Target, arguments) -> dict:
+    started = time.perf_counter()
+    print(f"== {target.database} {target.scale}", flush=True)
+    built = databases.ensure_built(target, arguments.rebuild)
+    print(f"  database {built['database']} ({built['obtained']})", flush=True)
+    run_id = f"bench-{int(time.time())}-{target.database}-{target.scale}"
+    with databases.working_copy(target, built["database"]) as url:
+        with in_process.app_for(url) as app:
+            fixtures = in_process.prepare(app)
+            requests = measured_requests(fixtures)
+            statements = in_process.statements_per_request(app, [m for m in requests if not m.writes])
+            sourcing = in_process.time_sourcing(app, fixtures)
+            ledger_before = in_process.ledger(app, fixtures.order_skus)
+        load_average = [os.getloadavg()[0]]
+        print("  floors", flush=True)
+        floors_before = measure_floors(url, arguments, f"{run_id}-before")
+        print("  app", flush=True)
+        rows, server = measure_app(url, requests, arguments, run_id)
+        print("  floors again", flush=True)
+        floors_after = measure_floors(url, arguments, f"{run_id}-after")
+        load_average.append(os.getloadavg()[0])
+        with in_process.app_for(url) as app:
+            ledger_after = in_process.ledger(app, fixtures.order_skus)
+            statements |= in_process.statements_per_request(app, [m for m in requests if m.writes])
+    return {
+        "database": target.database, "scale": target.scale, "chain_options": target.chain_options,
+        "built": built, "facts": fixtures.facts,
+        "fixtures": {"pick_task_id": fixtures.pick_task_id, "pick_units_left": fixtures.pick_units_left,
+                     "ready_order_id": fixtures.ready_order_id, "order_skus": fixtures.order_skus,
+                     "order_store": fixtures.order_store},
+        "floors": combined_floors(floors_before, floors_after), "requests": rows,
+        "statements": statements, "sourcing": sourcing,
+        "server": server, "oversell": in_process.oversell_check(ledger_before, ledger_after),
+        "load_average_1min": load_average, "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]}
+
+
+def git(*arguments: str) -> str:
+    return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    started = time.perf_counter()
+    results = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "settings": {"duration": arguments.duration, "single_duration": arguments.single_duration,
+                     "threads": arguments.threads, "connections": arguments.connections,
+                     "workers": arguments.workers, "chain_options": arguments.chain_options,
+                     "warm_up_seconds": WARM_UP_SECONDS},
+        "runs": [],
+    }
+    for database in arguments.db:
+        for scale in arguments.scale:
+            target = databases.Target(database, scale, arguments.chain_options, arguments.pg_server)
+            results["runs"].append(run_target(target, arguments))
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    arguments.output.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(report.preamble(results))
+    print()
+    print(report.table(results))
+    print()
+    print(report.LEGEND)
+    print(f"\n{arguments.output} written in {results['seconds']:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
