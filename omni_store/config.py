@@ -41,7 +41,7 @@ def _database_url() -> str:
 class Config:
     SECRET_KEY = None  # filled in by load_config so importing this module writes nothing
     SQLALCHEMY_DATABASE_URI = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = None  # filled in by load_config, for the database's kind
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -105,5 +105,9 @@ def load_config(overrides: dict | None = None) -> dict:
     settings["SQLALCHEMY_DATABASE_URI"] = (
         overrides.get("SQLALCHEMY_DATABASE_URI") or _database_url()
     )
+    # A server's connections can drop (restart, failover): test each one as it leaves the
+    # pool. An embedded SQLite file cannot, and the ping would cost every request.
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")}
     settings.update(overrides)
     return settings
