@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from omni_store.appointments.models import (
@@ -20,11 +20,12 @@ from omni_store.appointments.models import (
 )
 from omni_store.auth.models import User
 from omni_store.auth.scoping import current_store
+from omni_store.catalog.models import Product
 from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import MovementReason, StockMovement
-from omni_store.network.models import WEEKDAYS, Location
-from omni_store.orders.models import DeliveryMethod, Hold, HoldStatus, Order, OrderStatus
+from omni_store.network.models import WEEKDAYS, Location, Zone
+from omni_store.orders.models import Customer, DeliveryMethod, Hold, HoldStatus, Order, OrderStatus
 from omni_store.returns.models import Return
 from omni_store.shuttles.models import ShuttleRunStatus
 from omni_store.shuttles.queries import DockRun, dock_runs, today_at
@@ -40,6 +41,22 @@ def day_bounds(store: Location, day: date) -> tuple[datetime, datetime]:
     """The store's local day as a UTC interval [start, end)."""
     start = datetime.combine(day, time.min, tzinfo=ZoneInfo(store.timezone)).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+# --- the day's completions -------------------------------------------------------------
+
+
+def done_events(day: date) -> list[Row]:
+    """Each task finished that day at the store (task_id, kind, actor_id, at): one read that
+    the counts by kind, the people and the hourly chart all count from."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    return db.session.execute(
+        select(TaskEvent.task_id, Task.kind, TaskEvent.actor_id, TaskEvent.created_at.label("at"))
+        .join(Task)
+        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
+               TaskEvent.created_at >= start, TaskEvent.created_at < end)
+    ).all()
 
 
 # --- tasks by kind ----------------------------------------------------------------------
@@ -59,7 +76,7 @@ class KindCounts:
         return any((self.open, self.in_progress, self.exception, self.created, self.done))
 
 
-def task_counts(day: date) -> list[KindCounts]:
+def task_counts(day: date, done: list[Row]) -> list[KindCounts]:
     """Per task kind: current open work (today) and what was created and finished that day."""
     store = current_store()
     start, end = day_bounds(store, day)
@@ -78,12 +95,8 @@ def task_counts(day: date) -> list[KindCounts]:
         .group_by(Task.kind)
     ):
         counts[TaskKind(kind)].created = number
-    for kind, number in db.session.execute(
-        select(Task.kind, func.count(func.distinct(Task.id))).join(TaskEvent)
-        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
-               TaskEvent.created_at >= start, TaskEvent.created_at < end)
-        .group_by(Task.kind)
-    ):
+    finished = {event.task_id: event.kind for event in done}  # a task finished twice counts once
+    for kind, number in Counter(finished.values()).items():
         counts[TaskKind(kind)].done = number
     return [entry for entry in counts.values() if entry.any]
 
@@ -103,8 +116,8 @@ class Alert:
     kind: AlertKind
     due_at: datetime
     late: bool
-    task: Task | None = None
-    order: Order | None = None
+    task: Row | None = None  # id, kind, priority, quantity, assignee_id, assignee_name, product_name, order_number
+    order: Row | None = None  # number, status, first_name (the customer's)
     run: DockRun | None = None
 
 
@@ -115,32 +128,36 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
     store = current_store()
     now = utcnow()
     horizon = now + AT_RISK
+    # Plain rows of what an alert shows: the list is long on a busy day.
     found = [
         Alert(AlertKind.TASK, task.due_at, task.due_at < now, task=task)
-        for task in db.session.scalars(
-            select(Task).where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
-                               Task.due_at < horizon)
-            .options(joinedload(Task.assignee), joinedload(Task.order), joinedload(Task.product))
+        for task in db.session.execute(
+            select(Task.id, Task.kind, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
+                   User.name.label("assignee_name"), Product.name.label("product_name"),
+                   Order.number.label("order_number"))
+            .outerjoin(User, User.id == Task.assignee_id)
+            .outerjoin(Product, Product.id == Task.product_id)
+            .outerjoin(Order, Order.id == Task.order_id)
+            .where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
+                   Task.due_at < horizon)
         )
     ]
-    not_ready = (Order.pickup_location_id == store.id,
-                 Order.status.in_([OrderStatus.SOURCED, OrderStatus.PICKING]))
-    found += [
-        Alert(AlertKind.PROMISE, order.promised_at, order.promised_at < now, order=order)
-        for order in db.session.scalars(
-            select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.PICKUP,
-                                Order.promised_at < horizon)
-            .options(joinedload(Order.customer))
-        )
-    ]
-    found += [
-        Alert(AlertKind.APPOINTMENT, order.appointment_at, order.appointment_at < now, order=order)
-        for order in db.session.scalars(
-            select(Order).where(*not_ready, Order.delivery_method == DeliveryMethod.RESERVE,
-                                Order.appointment_at < horizon)
-            .options(joinedload(Order.customer))
-        )
-    ]
+    promises, appointments = [], []
+    for order in db.session.execute(
+        select(Order.number, Order.status, Order.delivery_method, Order.promised_at, Order.appointment_at,
+               Customer.first_name)
+        .join(Order.customer)
+        .where(Order.pickup_location_id == store.id,
+               Order.status.in_([OrderStatus.SOURCED, OrderStatus.PICKING]),
+               or_(and_(Order.delivery_method == DeliveryMethod.PICKUP, Order.promised_at < horizon),
+                   and_(Order.delivery_method == DeliveryMethod.RESERVE, Order.appointment_at < horizon)))
+    ):
+        if order.delivery_method == DeliveryMethod.PICKUP:
+            promises.append(Alert(AlertKind.PROMISE, order.promised_at, order.promised_at < now, order=order))
+        else:
+            appointments.append(Alert(AlertKind.APPOINTMENT, order.appointment_at,
+                                      order.appointment_at < now, order=order))
+    found += promises + appointments
     found += [
         Alert(AlertKind.CUTOFF, run.cutoff_at, run.cutoff_at < now, run=run)
         for run in runs
@@ -155,7 +172,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
 @dataclass
 class Person:
     user: User
-    working_on: list[Task] = field(default_factory=list)  # claimed now (today only)
+    working_on: list[Row] = field(default_factory=list)  # claimed now (today only): id, kind, order_number
     done: int = 0  # tasks they finished that day
     average: timedelta | None = None  # from claim (or assignment) to done, that day
 
@@ -164,34 +181,30 @@ class Person:
         return None if self.average is None else round(self.average.total_seconds() / 60)
 
 
-def people(day: date) -> list[Person]:
+def people(day: date, done: list[Row]) -> list[Person]:
     """Who does what: each active person of the store, busiest first."""
     store = current_store()
-    start, end = day_bounds(store, day)
     by_user = {user.id: Person(user) for user in db.session.scalars(
         select(User).where(User.store_id == store.id, User.active.is_(True)).order_by(User.name))}
     if day == today_at(store):
-        for task in db.session.scalars(
-            select(Task).where(Task.location_id == store.id, Task.status == TaskStatus.IN_PROGRESS,
-                               Task.assignee_id.in_(by_user))
-            .options(joinedload(Task.order), joinedload(Task.product)).order_by(Task.due_at)
+        for task in db.session.execute(
+            select(Task.id, Task.kind, Task.assignee_id, Order.number.label("order_number"))
+            .outerjoin(Order, Order.id == Task.order_id)
+            .where(Task.location_id == store.id, Task.status == TaskStatus.IN_PROGRESS,
+                   Task.assignee_id.in_(by_user))
+            .order_by(Task.due_at)
         ):
             by_user[task.assignee_id].working_on.append(task)
-    done_events = db.session.execute(
-        select(TaskEvent.task_id, TaskEvent.actor_id, TaskEvent.created_at).join(Task)
-        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
-               TaskEvent.created_at >= start, TaskEvent.created_at < end)
-    ).all()
     claims = defaultdict(list)
     for task_id, claimed_at in db.session.execute(
         select(TaskEvent.task_id, TaskEvent.created_at)
-        .where(TaskEvent.task_id.in_({event.task_id for event in done_events}),
+        .where(TaskEvent.task_id.in_({event.task_id for event in done}),
                TaskEvent.from_status == TaskStatus.OPEN,
                TaskEvent.to_status == TaskStatus.IN_PROGRESS)
     ):
         claims[task_id].append(claimed_at)
     durations = defaultdict(list)
-    for task_id, actor_id, done_at in done_events:
+    for task_id, _kind, actor_id, done_at in done:
         if actor_id not in by_user:
             continue
         by_user[actor_id].done += 1
@@ -208,7 +221,7 @@ def people(day: date) -> list[Person]:
 
 @dataclass
 class WaitingOrder:
-    order: Order
+    order: Row  # id, number, first_name (the customer's)
     slots: list[str]
     expires_at: datetime
 
@@ -217,16 +230,21 @@ def waiting_for_pickup() -> list[WaitingOrder]:
     """Ready orders in their hold slots, the first to expire first."""
     store = current_store()
     waiting: dict[int, WaitingOrder] = {}
-    for hold in db.session.scalars(
-        select(Hold).join(Hold.order)
-        .where(Order.pickup_location_id == store.id, Order.status == OrderStatus.READY,
-               Hold.status == HoldStatus.ACTIVE)
-        .options(joinedload(Hold.order).joinedload(Order.customer), joinedload(Hold.zone))
+    # From the store's ready orders to their holds (an outer join keeps that order on
+    # SQLite): active holds are many across the chain, this store's ready orders few.
+    for row in db.session.execute(
+        select(Order.id, Order.number, Customer.first_name, Zone.code.label("slot"), Hold.expires_at)
+        .join(Order.customer)
+        .outerjoin(Hold, and_(Hold.order_id == Order.id, Hold.status == HoldStatus.ACTIVE))
+        .outerjoin(Zone, Zone.id == Hold.zone_id)
+        .where(Order.pickup_location_id == store.id, Order.status == OrderStatus.READY)
         .order_by(Hold.expires_at, Hold.id)
     ):
-        entry = waiting.setdefault(hold.order_id, WaitingOrder(hold.order, [], hold.expires_at))
-        entry.slots.append(hold.zone.code)
-        entry.expires_at = min(entry.expires_at, hold.expires_at)
+        if row.slot is None:  # ready, yet in no slot: nothing waits on a shelf
+            continue
+        entry = waiting.setdefault(row.id, WaitingOrder(row, [], row.expires_at))
+        entry.slots.append(row.slot)
+        entry.expires_at = min(entry.expires_at, row.expires_at)
     return sorted(waiting.values(), key=lambda entry: entry.expires_at)
 
 
@@ -329,14 +347,11 @@ class HourBar:
     due: int  # tasks due in that hour (cancelled ones excepted)
 
 
-def hourly(day: date) -> list[HourBar]:
+def hourly(day: date, done_that_day: list[Row]) -> list[HourBar]:
     """Completions per local hour against tasks due per hour, over the opening hours."""
     store = current_store()
     start, end = day_bounds(store, day)
-    done = Counter(local(at, store.timezone).hour for at in db.session.scalars(
-        select(TaskEvent.created_at).join(Task)
-        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
-               TaskEvent.created_at >= start, TaskEvent.created_at < end)))
+    done = Counter(local(event.at, store.timezone).hour for event in done_that_day)
     due = Counter(local(at, store.timezone).hour for at in db.session.scalars(
         select(Task.due_at).where(Task.location_id == store.id, Task.status != TaskStatus.CANCELLED,
                                   Task.due_at >= start, Task.due_at < end)))
@@ -387,16 +402,17 @@ def board_for(day: date) -> Board:
     start, end = day_bounds(store, day)
     # Today's dock also carries earlier runs still holding parcels; a past day shows its own.
     runs = [run for run in dock_runs(day) if is_today or start <= run.departure_at < end]
+    done = done_events(day)
     return Board(
         store=store, day=day, is_today=is_today, now=utcnow(),
-        counts=task_counts(day),
+        counts=task_counts(day, done),
         alerts=alerts(runs) if is_today else [],
-        people=people(day),
+        people=people(day, done),
         runs=runs,
         waiting=waiting_for_pickup() if is_today else [],
         appointments=appointments(day),
         returns=returns_of(day),
         short_picks=short_picks(day),
-        hours=hourly(day),
+        hours=hourly(day, done),
     )
 

@@ -6,8 +6,8 @@ service, commits and redirects (303) back to the board.
 """
 from datetime import date, datetime
 
-from babel.dates import format_datetime
-from flask import Blueprint, redirect, request, url_for
+from babel.dates import format_date, format_datetime
+from flask import Blueprint, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,16 +19,20 @@ from omni_store.board import queries
 from omni_store.board.services import MAX_PRIORITY, raise_priority
 from omni_store.core.clock import local
 from omni_store.core.errors import InvalidInput
+from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
+from omni_store.counter.views import order_status_label
 from omni_store.extensions import db
 from omni_store.network.models import Location
 from omni_store.network.services import pause_ship_from_store, resume_ship_from_store
+from omni_store.orders.models import OrderStatus
 from omni_store.returns.models import ReturnStatus
 from omni_store.shuttles.queries import today_at
 from omni_store.tasks.forms import id_field
 from omni_store.tasks.models import Task
 from omni_store.tasks.queries import store_staff
 from omni_store.tasks.services import assign_task
+from omni_store.tasks.views import Due, DueWords, task_kind_labels
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -38,6 +42,9 @@ ALERT_LABELS = {
     queries.AlertKind.CUTOFF: _l("Shuttle cut-off"),
     queries.AlertKind.APPOINTMENT: _l("Appointment"),
 }
+
+# The board lists the most urgent alerts first; a busy day's others wait behind "Show all".
+FIRST_ALERTS = 10
 
 RETURN_STATUS_LABELS = {
     ReturnStatus.STARTED: _l("Started"),
@@ -65,14 +72,50 @@ def _requested_day() -> date:
 @roles_required(*MANAGING_ROLES)
 def day():
     board = queries.board_for(_requested_day())
+    every_alert = request.args.get("alerts") == "all"
     return render_page(
         "board/page.html", "board/_board.html", board=board,
+        alerts=_alerts_with_chips(board, None if every_alert else FIRST_ALERTS),
+        every_alert=every_alert, first_alerts=FIRST_ALERTS, waiting=_waiting_with_until(board),
         staff=store_staff() if board.is_today else [],
         today=today_at(board.store),
         current_hour=local(board.now, board.store.timezone).hour if board.is_today else None,
-        alert_labels=ALERT_LABELS, return_status_labels=RETURN_STATUS_LABELS,
-        max_priority=MAX_PRIORITY,
+        max_priority=MAX_PRIORITY, **_labels(),
     )
+
+
+# A busy store's board lists many alerts and waiting orders: their words are translated
+# once per request here, then only filled in per row.
+
+
+def _labels() -> dict:
+    return dict(
+        alert_labels=_translated(ALERT_LABELS), return_status_labels=_translated(RETURN_STATUS_LABELS),
+        kind_labels=task_kind_labels(),
+        order_status_labels={status: order_status_label(status) for status in OrderStatus},
+        priority_labels={level: _("Priority %(level)d", level=level) for level in range(1, MAX_PRIORITY + 1)},
+        minutes=_("%(minutes)d min"),
+    )
+
+
+def _translated(labels: dict) -> dict[str, str]:
+    return {key: str(label) for key, label in labels.items()}
+
+
+def _alerts_with_chips(board: queries.Board, first: int | None) -> list[tuple[queries.Alert, Due]]:
+    words = DueWords()
+    return [(alert, words.chip(alert.due_at - board.now)) for alert in board.alerts[:first]]
+
+
+def _waiting_with_until(board: queries.Board) -> list[tuple[queries.WaitingOrder, str]]:
+    until, days = _("until %(when)s"), {}
+    waiting = []
+    for entry in board.waiting:
+        moment = local(entry.expires_at, board.store.timezone)
+        if moment.date() not in days:  # holds expire over a few days: one date format each
+            days[moment.date()] = format_date(moment.date(), "EEE d MMM", locale=get_locale())
+        waiting.append((entry, until % {"when": f"{days[moment.date()]} {moment:%H:%M}"}))
+    return waiting
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -81,7 +124,7 @@ def assign(task_id: int):
     assignee_id = id_field("assignee_id", _("Choose who does this task."))
     assign_task(get_scoped_or_404(Task, task_id), assignee_id, current_user.id)
     db.session.commit()
-    return redirect(url_for("board.day"), 303)
+    return redirect_back("board.day"), 303
 
 
 @bp.post("/tasks/<int:task_id>/priority")
@@ -89,7 +132,7 @@ def assign(task_id: int):
 def priority(task_id: int):
     raise_priority(get_scoped_or_404(Task, task_id), current_user.id)
     db.session.commit()
-    return redirect(url_for("board.day"), 303)
+    return redirect_back("board.day"), 303
 
 
 @bp.post("/ship-from-store")
@@ -104,7 +147,7 @@ def ship_from_store():
         case _:
             raise InvalidInput(_("Choose to pause or to resume shipping from the store."))
     db.session.commit()
-    return redirect(url_for("board.day"), 303)
+    return redirect_back("board.day"), 303
 
 
 # The board may be an admin's look at any store: its times are that store's, not the viewer's.

@@ -4,15 +4,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import abort
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Row, case, exists, func, or_, select, true
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from omni_store.auth.models import User
 from omni_store.auth.scoping import current_store, scoped
 from omni_store.catalog.models import Product
 from omni_store.extensions import db
 from omni_store.inventory.models import StockLevel
-from omni_store.network.models import Zone
+from omni_store.network.models import Location, Zone
 from omni_store.orders.models import Hold, HoldStatus, Order, OrderLine
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
@@ -27,12 +27,11 @@ KIND_ORDER = (
     TaskKind.RESTOCK,
     TaskKind.COUNT,
 )
-
-
-@dataclass(frozen=True)
-class TaskGroup:
-    kind: TaskKind
-    tasks: list[Task]
+# A group first shows this many of its tasks, the soonest due; the rest wait behind "N more".
+# Every group of the demo stores fits whole.
+FIRST_OF_GROUP = 15
+# The order of the work within a group: soonest due first, then the higher priority.
+DUE_ORDER = (Task.due_at, Task.priority.desc(), Task.id)
 
 
 class Show(StrEnum):
@@ -43,33 +42,82 @@ class Show(StrEnum):
     UNASSIGNED = "unassigned"  # nobody is on it yet
 
 
-def open_tasks(show: Show = Show.ALL, user_id: int | None = None) -> list[Task]:
-    """The current store's open tasks, soonest due first, with all that a row shows."""
-    statement = (
-        select(Task)
-        .where(Task.status.in_(OPEN_TASK_STATUSES))
-        .options(
-            joinedload(Task.product),
-            joinedload(Task.zone),
-            joinedload(Task.counterpart_location),
-            joinedload(Task.assignee),
-            joinedload(Task.order),
-        )
-        .order_by(Task.due_at, Task.priority.desc(), Task.id)
-    )
-    if show == Show.MINE:
-        statement = statement.where(Task.assignee_id == user_id)
-    elif show == Show.UNASSIGNED:
-        statement = statement.where(Task.assignee_id.is_(None))
-    return list(db.session.scalars(scoped(statement, Task)))
+@dataclass(frozen=True)
+class TaskGroup:
+    kind: TaskKind
+    total: int  # open tasks of this kind that the filter shows
+    rows: list[Row]  # the ones listed, in due order: the first FIRST_OF_GROUP, or all once opened
+    opened: bool  # the associate asked for the whole group
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.rows)
 
 
-def open_tasks_by_kind(show: Show = Show.ALL, user_id: int | None = None) -> list[TaskGroup]:
-    """Open tasks grouped by kind in KIND_ORDER; each group keeps the due order."""
-    by_kind: dict[str, list[Task]] = defaultdict(list)
-    for task in open_tasks(show, user_id):
-        by_kind[task.kind].append(task)
-    return [TaskGroup(kind, by_kind[kind]) for kind in KIND_ORDER if by_kind.get(kind)]
+@dataclass(frozen=True)
+class TodayList:
+    groups: list[TaskGroup]  # in KIND_ORDER, only kinds with tasks
+    per_filter: dict[Show, int]  # open tasks behind each filter, for its tab
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+
+def today_list(show: Show, user_id: int, opened: frozenset[TaskKind] = frozenset()) -> TodayList:
+    """The current store's open tasks by kind: the first FIRST_OF_GROUP of each kind by due
+    time (every task of the kinds in `opened`), with counts, in two statements whatever the
+    number of tasks."""
+    return TodayList(_groups(show, user_id, opened), _count_per_filter(user_id))
+
+
+def _show_filter(show: Show, user_id: int):
+    match show:
+        case Show.MINE:
+            return Task.assignee_id == user_id
+        case Show.UNASSIGNED:
+            return Task.assignee_id.is_(None)
+    return true()
+
+
+def _groups(show: Show, user_id: int, opened: frozenset[TaskKind]) -> list[TaskGroup]:
+    # Rank every open task within its kind, then read the columns a card shows for the
+    # first ranks only: plain rows, no ORM object per task.
+    ranked = scoped(
+        select(Task.id,
+               func.row_number().over(partition_by=Task.kind, order_by=DUE_ORDER).label("place"),
+               func.count().over(partition_by=Task.kind).label("of_kind"))
+        .where(Task.status.in_(OPEN_TASK_STATUSES), _show_filter(show, user_id)), Task,
+    ).subquery()
+    counterpart = aliased(Location)
+    rows = db.session.execute(
+        select(Task.id, Task.kind, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
+               ranked.c.of_kind, User.name.label("assignee_name"), Product.name.label("product_name"),
+               Zone.name.label("zone_name"), Zone.code.label("zone_code"),
+               Order.number.label("order_number"), counterpart.code.label("counterpart_code"),
+               counterpart.name.label("counterpart_name"))
+        .join(ranked, ranked.c.id == Task.id)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .outerjoin(Product, Product.id == Task.product_id)
+        .outerjoin(Zone, Zone.id == Task.zone_id)
+        .outerjoin(Order, Order.id == Task.order_id)
+        .outerjoin(counterpart, counterpart.id == Task.counterpart_location_id)
+        .where(or_(ranked.c.place <= FIRST_OF_GROUP, Task.kind.in_(opened)))
+        .order_by(*DUE_ORDER)
+    ).all()
+    by_kind: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    return [TaskGroup(kind, by_kind[kind][0].of_kind, by_kind[kind], kind in opened)
+            for kind in KIND_ORDER if kind in by_kind]
+
+
+def _count_per_filter(user_id: int) -> dict[Show, int]:
+    mine, unassigned, every = db.session.execute(scoped(
+        select(func.count(case((Task.assignee_id == user_id, 1))),
+               func.count(case((Task.assignee_id.is_(None), 1))), func.count())
+        .where(Task.status.in_(OPEN_TASK_STATUSES)), Task)).one()
+    return {Show.MINE: mine, Show.UNASSIGNED: unassigned, Show.ALL: every}
 
 
 # --- one task's screen -------------------------------------------------------------------

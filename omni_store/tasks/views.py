@@ -5,14 +5,16 @@ screen it came from: a plain form gets the page back, htmx follows the redirect 
 swaps the fragment. A refused action is a toast.
 """
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import Row
 
 from omni_store.appointments.queries import booking_of
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
@@ -77,9 +79,52 @@ def today():
         show = queries.Show(request.args.get("show", queries.Show.ALL))
     except ValueError:
         show = queries.Show.ALL
-    return render_page("tasks/today.html", "tasks/_today_list.html",
-                       groups=queries.open_tasks_by_kind(show, current_user.id), now=utcnow(),
-                       show=show, show_labels=SHOW_LABELS)
+    # The groups opened past their first tasks ("N more"), e.g. ?more=pick&more=receive.
+    asked = request.args.getlist("more")
+    opened = [kind for kind in queries.KIND_ORDER if kind in asked]
+    now, zone = utcnow(), get_timezone()
+    listed = queries.today_list(show, current_user.id, frozenset(opened))
+    return render_page("tasks/today.html", "tasks/_today_list.html", today=listed,
+                       cards=_today_cards(listed, now, zone), kind_labels=task_kind_labels(), opened=opened,
+                       first_of_group=queries.FIRST_OF_GROUP, now=now, show=show,
+                       show_labels=SHOW_LABELS)
+
+
+class TodayCard(NamedTuple):
+    """One task of Today as its card reads; the template only places these words."""
+
+    task: Row  # the columns queries.today_list reads
+    due: Due
+    due_time: str  # HH:MM, the viewer's store time
+    order: str | None  # "Order W-000123"
+    counterpart: str | None  # "to PAR-BAS · Paris Bastille"
+    on_it: str | None  # "Alice is on it"
+
+
+def _today_cards(listed: queries.TodayList, now: datetime, zone: tzinfo) -> dict[str, list[TodayCard]]:
+    """The cards of every listed task in one pass: each phrase translated once, then filled."""
+    due_words = DueWords()
+    order, on_it = _("Order %(number)s"), _("%(name)s is on it")
+    to_place, from_place = _("to %(place)s"), _("from %(place)s")
+    cards = {}
+    for group in listed.groups:
+        place_pattern = from_place if group.kind == TaskKind.RECEIVE else to_place
+        cards[group.kind] = [
+            TodayCard(
+                task, due_words.chip(task.due_at - now), task.due_at.astimezone(zone).strftime("%H:%M"),
+                order % {"number": task.order_number} if task.order_number else None,
+                place_pattern % {"place": f"{task.counterpart_code} · {task.counterpart_name}"}
+                if task.counterpart_code else None,
+                on_it % {"name": task.assignee_name} if task.assignee_name else None,
+            )
+            for task in group.rows
+        ]
+    return cards
+
+
+def task_kind_labels() -> dict[TaskKind, str]:
+    """Every kind's label, translated once, for a screen that lists many tasks."""
+    return {kind: str(label) for kind, label in TASK_KIND_LABELS.items()}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -268,28 +313,45 @@ def new_scan_id() -> str:
     return secrets.token_hex(16)
 
 
+class DueWords:
+    """The words of due chips, translated once for a whole list of tasks."""
+
+    def __init__(self):
+        self.due_now = _("due now")
+        self.late_by = _("late by %(duration)s")
+        self.within = _("in %(duration)s")
+        self.minutes = _("%(minutes)d min")
+        self.hours = _("%(hours)d h")
+        self.hours_minutes = _("%(hours)d h %(minutes)02d")
+        self._days: dict[int, str] = {}  # the plural form depends on the number
+
+    def chip(self, remaining: timedelta) -> Due:
+        minutes = round(abs(remaining.total_seconds()) / 60)
+        if minutes == 0:
+            return Due(self.due_now, "soon")
+        if remaining < timedelta(0):
+            return Due(self.late_by % {"duration": self.duration(minutes)}, "late")
+        urgency = "soon" if remaining <= SOON else "later"
+        return Due(self.within % {"duration": self.duration(minutes)}, urgency)
+
+    def duration(self, minutes: int) -> str:
+        """25 min · 1 h 10 · 3 h · 2 days: short enough for a chip, precise where it matters."""
+        hours, rest = divmod(minutes, 60)
+        if hours == 0:
+            return self.minutes % {"minutes": rest}
+        if hours >= 24:
+            days = round(minutes / (24 * 60))
+            if days not in self._days:
+                self._days[days] = ngettext("%(num)d day", "%(num)d days", days)
+            return self._days[days]
+        if rest == 0:
+            return self.hours % {"hours": hours}
+        return self.hours_minutes % {"hours": hours, "minutes": rest}
+
+
 @bp.app_template_global()
 def due_in(remaining: timedelta) -> Due:
-    minutes = round(abs(remaining.total_seconds()) / 60)
-    if minutes == 0:
-        return Due(_("due now"), "soon")
-    if remaining < timedelta(0):
-        return Due(_("late by %(duration)s", duration=_duration(minutes)), "late")
-    urgency = "soon" if remaining <= SOON else "later"
-    return Due(_("in %(duration)s", duration=_duration(minutes)), urgency)
-
-
-def _duration(minutes: int) -> str:
-    """25 min · 1 h 10 · 3 h · 2 days: short enough for a chip, precise where it matters."""
-    hours, rest = divmod(minutes, 60)
-    if hours == 0:
-        return _("%(minutes)d min", minutes=rest)
-    if hours >= 24:
-        days = round(minutes / (24 * 60))
-        return ngettext("%(num)d day", "%(num)d days", days)
-    if rest == 0:
-        return _("%(hours)d h", hours=hours)
-    return _("%(hours)d h %(minutes)02d", hours=hours, minutes=rest)
+    return DueWords().chip(remaining)
 
 
 @bp.app_template_global()

@@ -20,8 +20,20 @@ def as_manager(app, day):
         yield day
 
 
+def test_the_days_completions_are_read_once_for_every_figure(as_manager):
+    day = as_manager
+
+    found = sorted((e.task_id, e.kind, e.actor_id, e.at) for e in queries.done_events(TODAY))
+
+    assert found == [
+        (day.tasks.pick_a.id, TaskKind.PICK, day.alice.id, paris(10, 20)),
+        (day.tasks.pick_b.id, TaskKind.PICK, day.alice.id, paris(11, 40)),
+        (day.tasks.isolate.id, TaskKind.ISOLATE, day.bob.id, paris(12, 10)),
+    ]
+
+
 def test_tasks_by_kind_and_status(as_manager):
-    counts = {entry.kind: entry for entry in queries.task_counts(TODAY)}
+    counts = {entry.kind: entry for entry in queries.task_counts(TODAY, queries.done_events(TODAY))}
 
     assert counts == {
         TaskKind.PICK: KindCounts(TaskKind.PICK, exception=1, created=3, done=2),
@@ -57,7 +69,7 @@ def test_who_does_what(as_manager):
     day = as_manager
 
     found = [(p.user.email, [t.id for t in p.working_on], p.done, p.average_minutes)
-             for p in queries.people(TODAY)]
+             for p in queries.people(TODAY, queries.done_events(TODAY))]
 
     assert found == [
         ("bob@test.example", [day.tasks.pack.id], 1, 10),
@@ -94,7 +106,7 @@ def test_short_picks_with_where_they_were_resourced(as_manager):
 
 
 def test_finished_against_due_per_hour(as_manager):
-    bars = queries.hourly(TODAY)
+    bars = queries.hourly(TODAY, queries.done_events(TODAY))
 
     assert [bar.hour for bar in bars] == list(range(9, 20))  # open 09:00-20:00
     assert [bar for bar in bars if bar.done or bar.due] == [

@@ -205,13 +205,69 @@ def test_pause_and_resume_ship_from_store(manager_client, day):
     assert post(manager_client, "/board/ship-from-store", action="stop").status_code == 422
 
 
+# --- a busy day: the most urgent alerts first, every one a tap away -----------------------
+
+
+def add_late_picks(day, count):
+    """`count` open picks due from 13:00 (now) on, a minute apart: each one an alert."""
+    return [factories.task_with_history(day.rivoli, TaskKind.PICK, paris(8), paris(14, n),
+                                        product_id=day.phone.id).id
+            for n in range(count)]
+
+
+def alert_tasks(html: str) -> list[int]:
+    return [int(task_id) for task_id in re.findall(
+        r'<li class="alert-row alert-task"[^>]*>.*?href="/tasks/(\d+)"', html, re.S)]
+
+
+def test_a_busy_day_lists_the_most_urgent_alerts_and_all_of_them_on_demand(manager_client, day, hx):
+    picks = add_late_picks(day, 20)
+    _db.session.commit()
+
+    first = manager_client.get("/board").get_data(as_text=True)
+    every = manager_client.get("/board?alerts=all", headers=hx).get_data(as_text=True)
+
+    assert 'data-figure="alerts">25<' in first
+    assert len(re.findall(r'data-alert="\w+"', first)) == 10
+    # 13:50 pack, then the picks from 13:00+1h (14:00 Paris) on, each minute
+    assert alert_tasks(first)[:3] == [day.tasks.pack.id, picks[0], picks[1]]
+    assert 'href="/board?alerts=all#alerts-title"' in first and "Show all 25" in first
+    assert len(re.findall(r'data-alert="\w+"', every)) == 25
+    assert set(picks) <= set(alert_tasks(every)) and day.tasks.restock.id in alert_tasks(every)
+    assert 'hx-get="/board?alerts=all" hx-trigger="every 30s"' in every
+    assert 'data-fewer="alerts"' in every and "Show all" not in every
+
+
+def test_an_action_from_every_alert_comes_back_to_every_alert(manager_client, day):
+    add_late_picks(day, 12)
+    _db.session.commit()
+    html = manager_client.get("/board?alerts=all").get_data(as_text=True)
+    assert 'name="next" value="/board?alerts=all"' in html
+
+    response = post(manager_client, f"/board/tasks/{day.tasks.restock.id}/priority", next="/board?alerts=all")
+
+    assert response.status_code == 303 and response.headers["Location"] == "/board?alerts=all"
+
+
+def test_assigning_starts_from_nobody_chosen(manager_client, day):
+    html = manager_client.get("/board").get_data(as_text=True)
+    chooser = re.search(rf'<select id="assign-{day.tasks.restock.id}" name="assignee_id">(.*?)</select>', html, re.S)
+
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', chooser.group(1))
+    assert options[0] == ("", "Assign to…") and "selected" not in chooser.group(1)
+    assert [name for _id, name in options[1:]] == sorted(name for _id, name in options[1:])
+    response = post(manager_client, f"/board/tasks/{day.tasks.restock.id}/assign", assignee_id="")
+    assert response.status_code == 422 and "Choose who does this task." in response.get_data(as_text=True)
+
+
 # --- no N+1 ------------------------------------------------------------------------------
 
 
-def test_the_board_costs_the_same_statements_for_one_or_many_tasks(manager_client, day):
-    manager_client.get("/board")  # warm the session and the CSRF token
+@pytest.mark.parametrize("path", ["/board", "/board?alerts=all", "/board?day=2026-03-09"])
+def test_the_board_costs_the_same_statements_for_one_or_many_tasks(manager_client, day, path):
+    manager_client.get(path)  # warm the session and the CSRF token
     with factories.counted_statements() as few:
-        assert manager_client.get("/board").status_code == 200
+        assert manager_client.get(path).status_code == 200
     for n in range(25):
         person = day.alice if n % 2 else day.bob
         factories.task_with_history(
@@ -222,10 +278,15 @@ def test_the_board_costs_the_same_statements_for_one_or_many_tasks(manager_clien
     for n in range(5):
         factories.bare_order(day.rivoli, day.ready.status, DeliveryMethod.RESERVE,
                              appointment_at=paris(15) + timedelta(minutes=n))
+    add_late_picks(day, 15)
+    for n in range(5):  # the day before, for the history
+        factories.task_with_history(day.rivoli, TaskKind.PICK, paris(8, days=-1), paris(10, n, days=-1),
+                                    [(TaskStatus.IN_PROGRESS, day.alice, paris(9, n, days=-1)),
+                                     (TaskStatus.DONE, day.alice, paris(9, 30 + n, days=-1))])
     _db.session.commit()
 
     with factories.counted_statements() as many:
-        assert manager_client.get("/board").status_code == 200
+        assert manager_client.get(path).status_code == 200
 
     assert len(many) == len(few)
 

@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -8,8 +9,8 @@ from omni_store.core.clock import utcnow
 from omni_store.inventory.models import Channel
 from omni_store.network.models import ZoneKind
 from omni_store.orders.models import DeliveryMethod, Order
-from omni_store.tasks.models import TaskKind
-from omni_store.tasks.queries import KIND_ORDER
+from omni_store.tasks.models import Task, TaskKind
+from omni_store.tasks.queries import FIRST_OF_GROUP, KIND_ORDER
 from omni_store.tasks.services import cancel_task, claim_task, complete_task, create_task
 from omni_store.tasks.views import due_in
 from tests import factories
@@ -145,7 +146,120 @@ def test_htmx_poll_gets_the_fragment_and_boosted_or_restore_requests_the_page(cl
     assert "HX-Request" in client.get("/").headers["Vary"]
 
 
-def test_today_runs_as_many_queries_for_thirty_tasks_as_for_one(client, db, login):
+# --- long lists: the first tasks of each kind, "N more" for the rest ------------------------
+
+
+def cards(html: str) -> list[int]:
+    """The task ids of the cards, top to bottom."""
+    return [int(found) for found in re.findall(r'<li class="task-card card" id="task-(\d+)"', html)]
+
+
+def link(html: str, marker: str) -> str:
+    found = re.search(rf'<a [^>]*{marker}[^>]*>', html)
+    assert found, marker
+    return found.group(0)
+
+
+@pytest.fixture
+def busy_store(db):
+    """40 open picks due a minute apart (the 7th taken by a colleague), 3 isolates."""
+    store = factories.store()
+    colleague = factories.user(Role.ASSOCIATE, store)
+    picks = [factories.task(store, TaskKind.PICK, due_in=timedelta(minutes=n - 10),
+                            product_id=factories.product(name=f"pick-{n:02d}").id)
+             for n in range(40)]
+    claim_task(picks[6], colleague.id)
+    isolates = [factories.task(store, TaskKind.ISOLATE, due_in=timedelta(hours=n)) for n in range(3)]
+    return SimpleNamespace(store=store, picks=[task.id for task in picks],
+                           isolates=[task.id for task in isolates])
+
+
+def test_a_long_group_shows_its_soonest_tasks_and_how_many_more(client, db, login, busy_store):
+    login(Role.ASSOCIATE, busy_store.store)
+
+    html = client.get("/").get_data(as_text=True)
+
+    first = busy_store.picks[:FIRST_OF_GROUP]
+    assert cards(html) == first + busy_store.isolates
+    assert '<h2 class="group-title" id="group-pick">\n        Pick <span class="count">40</span>' in html
+    assert "43 open tasks" in html
+    more = link(html, 'data-more="pick"')
+    assert "Show 25 more tasks" in html
+    # Without JavaScript the link reloads the page at the last card seen.
+    assert f'href="/?show=all&amp;more=pick#task-{first[-1]}"' in more
+    assert 'hx-get="/?show=all&amp;more=pick"' in more and 'hx-push-url="true"' in more
+    assert 'data-more="isolate"' not in html
+
+
+def test_more_lists_the_whole_group_in_due_order_and_the_refresh_keeps_it(client, db, login, hx,
+                                                                         busy_store):
+    login(Role.ASSOCIATE, busy_store.store)
+
+    fragment = client.get("/?show=all&more=pick", headers=hx).get_data(as_text=True)
+
+    assert fragment.lstrip().startswith('<section id="today-list"')
+    assert cards(fragment) == busy_store.picks + busy_store.isolates
+    assert 'hx-get="/?show=all&amp;more=pick" hx-trigger="every 10s"' in fragment
+    assert 'name="next" value="/?show=all&amp;more=pick"' in fragment
+    fewer = link(fragment, 'data-fewer="pick"')
+    assert 'href="/?show=all#group-pick"' in fewer and "Show fewer" in fragment
+    assert "Show 25 more" not in fragment
+
+
+@pytest.mark.parametrize("show, expected", [
+    ("unassigned", lambda store: [t for t in store.picks if t != store.picks[6]] + store.isolates),
+    ("mine", lambda store: []),
+])
+def test_every_open_task_a_filter_shows_is_reachable(client, db, login, hx, busy_store, show, expected):
+    login(Role.ASSOCIATE, busy_store.store)
+
+    first = client.get(f"/?show={show}", headers=hx).get_data(as_text=True)
+    whole = client.get(f"/?show={show}&more=pick&more=isolate", headers=hx).get_data(as_text=True)
+
+    assert cards(whole) == expected(busy_store)
+    assert set(cards(first)) <= set(cards(whole))
+    if expected(busy_store):
+        assert f'href="/?show={show}&amp;more=pick#task-' in link(first, 'data-more="pick"')
+
+
+def test_the_filter_tabs_count_their_tasks(client, db, login, busy_store):
+    me = login(Role.ASSOCIATE, busy_store.store)
+    claim_task(db.session.get(Task, busy_store.picks[20]), me.id)
+    db.session.commit()
+
+    html = client.get("/?show=mine").get_data(as_text=True)
+
+    tabs = dict(re.findall(r'>(Mine|Unassigned|All)\s*<span class="filter-count">(\d+)</span>', html))
+    assert tabs == {"Mine": "1", "Unassigned": "41", "All": "43"}
+    assert cards(html) == [busy_store.picks[20]] and "1 open task" in html
+
+
+def test_taking_a_task_of_an_opened_group_comes_back_to_it(client, db, login, busy_store):
+    login(Role.ASSOCIATE, busy_store.store)
+    token = factories.csrf_token(client, "/")
+    last = busy_store.picks[-1]
+
+    response = client.post(f"/tasks/{last}/claim",
+                           data={"csrf_token": token, "next": "/?show=all&more=pick"})
+
+    assert response.status_code == 303 and response.headers["Location"] == "/?show=all&more=pick"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    row = html[html.index(f'id="task-{last}"'):]
+    assert "is on it" in row[:row.index("</li>")] and "Give back" in row[:row.index("</li>")]
+
+
+def test_an_unknown_group_or_filter_is_ignored(client, db, login, busy_store):
+    login(Role.ASSOCIATE, busy_store.store)
+
+    html = client.get("/?show=everything&more=nonsense").get_data(as_text=True)
+
+    assert cards(html) == busy_store.picks[:FIRST_OF_GROUP] + busy_store.isolates
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/?show=mine", "/?show=unassigned", "/?more=pick", "/?show=unassigned&more=pick&more=pack",
+])
+def test_today_runs_as_many_statements_for_forty_tasks_as_for_one(client, db, login, path):
     store = factories.store()
     other = factories.store()
     user = login(Role.ASSOCIATE, store)
@@ -157,18 +271,19 @@ def test_today_runs_as_many_queries_for_thirty_tasks_as_for_one(client, db, logi
                                   product_id=factories.product().id, quantity=1,
                                   zone_id=factories.zone(store).id, order_id=order.id,
                                   counterpart_location_id=other.id)
-            claim_task(task, user.id)
+            if n % 3:
+                claim_task(task, user.id)
         db.session.commit()
 
     def statements_for_today():
         with factories.counted_statements() as statements:
-            assert client.get("/", headers={"HX-Request": "true"}).status_code == 200
+            assert client.get(path, headers={"HX-Request": "true"}).status_code == 200
         return len(statements)
 
     add_tasks(1)
     with_one = statements_for_today()
-    add_tasks(29)
-    with_thirty = statements_for_today()
+    add_tasks(39)
+    with_forty = statements_for_today()
 
-    assert "30 open tasks" in client.get("/").get_data(as_text=True)
-    assert with_thirty == with_one
+    assert "40 open tasks" in client.get("/").get_data(as_text=True)
+    assert with_forty == with_one
