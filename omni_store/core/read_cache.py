@@ -121,11 +121,29 @@ def _forget_tokens(session: Session, *_args) -> None:
     session.info.pop(_SEEN, None)
 
 
-event.listen(Session, "after_flush", _forget_tokens)
-event.listen(Session, "after_transaction_end", _forget_tokens)
+def _watched(table_name: str | None) -> bool:
+    return any(table_name in tables for tables in WATCHED_TABLES.values())
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_tokens_on_flush(session: Session, _flush_context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(_watched(getattr(instance, "__tablename__", None)) for instance in changed):
+        _forget_tokens(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _forget_tokens_on_write(execute_state) -> None:
-    if not execute_state.is_select:
+    """An INSERT, UPDATE or DELETE of a watched table, or any other statement but a SELECT."""
+    if execute_state.is_select:
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if table is None or _watched(getattr(table, "name", None)):
         _forget_tokens(execute_state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tokens_at_end(session: Session, transaction) -> None:
+    # A savepoint rolled back may undo a watched write; a flush's own inner step ends too.
+    if transaction.parent is None or transaction.nested:
+        _forget_tokens(session)

@@ -266,7 +266,9 @@ def _create_order(request: OrderRequest, valid: _ValidOrder, now: datetime) -> O
     order.number = f"{ORDER_NUMBER_PREFIXES[valid.channel]}{order.id:06d}"
     for product, quantity in valid.quantities.items():
         order.lines.append(
-            OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents)
+            # An empty plan to start from: sourcing appends to it without loading it first.
+            OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents,
+                      allocations=[])
         )
     db.session.flush()
     return order
