@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omni_store.auth.models import User
@@ -38,6 +38,12 @@ FINAL_TASK_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
 
 class Task(db.Model):
     __tablename__ = "task"
+    __table_args__ = (
+        # A store's open tasks by due time (Today, the board) and its day's new tasks (the
+        # board), without reading the store's whole history.
+        Index("ix_task_location_id_status_due_at", "location_id", "status", "due_at"),
+        Index("ix_task_location_id_created_at", "location_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
