@@ -4,8 +4,8 @@ purpose: the callers are the e-commerce front and the ERP, not a store."""
 import heapq
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.extensions import db
@@ -101,23 +101,6 @@ def chain_web_atp(products: list[Product]) -> dict[int, int]:
     return totals
 
 
-_PRODUCT_BY_SKU = (select(Product).where(func.lower(Product.sku) == bindparam("sku"))
-                   .options(joinedload(Product.barcodes)))
-
-
-def product_by_sku(sku: str) -> Product | None:
-    return db.session.scalars(_PRODUCT_BY_SKU, {"sku": sku.lower()}).unique().one_or_none()
-
-
-def products_by_sku(skus: list[str]) -> dict[str, Product]:
-    """The products of these SKUs (any case), by upper-case SKU; unknown ones are missing."""
-    if not skus:
-        return {}
-    products = db.session.scalars(
-        select(Product).where(func.upper(Product.sku).in_([sku.upper() for sku in skus])))
-    return {product.sku.upper(): product for product in products}
-
-
 def store_by_code(code: str) -> Location | None:
     return db.session.scalar(select(Location).filter_by(code=code.upper()))
 
@@ -136,8 +119,6 @@ def availability(product: Product, store: Site | None, latitude: float | None,
     net = network()
     levels = web_levels(product, net)
     offers = offers_in_stock(product)
-    if store is not None:
-        latitude, longitude = store.latitude, store.longitude
 
     def distance(site: Site) -> float | None:
         if store is not None:

@@ -26,6 +26,7 @@ from omni_store.appointments import services as appointments
 from omni_store.appointments.models import Booking
 from omni_store.appointments.queries import booking_of
 from omni_store.catalog.models import Product
+from omni_store.catalog.queries import product_by_sku, products_by_sku
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
@@ -118,7 +119,7 @@ def availability():
         store = queries.store_site(store_code)
         if store is None:
             raise parsing.field_error("store", _("Unknown store: %(code)s", code=store_code))
-    product = queries.product_by_sku(sku)
+    product = product_by_sku(sku)
     if product is None:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=sku))
     found = queries.availability(product, store, latitude, longitude, limit, OPTIONS_PER_METHOD)
@@ -175,7 +176,7 @@ def _items_to_see() -> dict[Product, int]:
                 "Each sku is a SKU, or a SKU and a quantity from 1 to %(max)d such as "
                 "PHN-A:2; “%(value)s” is neither.", max=MAX_LINE_QUANTITY, value=value[:40]))
         wanted[sku] = wanted.get(sku, 0) + (int(quantity) if colon else 1)
-    products = queries.products_by_sku(list(wanted))
+    products = products_by_sku(list(wanted))
     unknown = [sku for sku in wanted if sku not in products]
     if unknown:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=", ".join(unknown)))

@@ -61,6 +61,30 @@ def search_products(query: str) -> ProductSearch:
     )
 
 
+def products_by_sku(skus: list[str], with_barcodes: bool = False) -> dict[str, Product]:
+    """The products of these SKUs in any case, by upper-case SKU; unknown ones are missing.
+
+    As typed or in capitals, the SKU index finds them; only a SKU stored in another case
+    is left to a case-blind scan of the catalogue, which is 20,000 rows at chain scale.
+    """
+    if not skus:
+        return {}
+    options = [joinedload(Product.barcodes)] if with_barcodes else []
+    spellings = {spelling for sku in skus for spelling in (sku, sku.upper())}
+    found = {product.sku.upper(): product for product in db.session.scalars(
+        select(Product).where(Product.sku.in_(spellings)).options(*options)).unique()}
+    missing = [sku.lower() for sku in skus if sku.upper() not in found]
+    if missing:
+        found |= {product.sku.upper(): product for product in db.session.scalars(
+            select(Product).where(func.lower(Product.sku).in_(missing)).options(*options)).unique()}
+    return found
+
+
+def product_by_sku(sku: str) -> Product | None:
+    """One product by its SKU in any case, with its barcodes."""
+    return products_by_sku([sku], with_barcodes=True).get(sku.upper())
+
+
 def _products_with_barcode(code: str) -> list[Product]:
     statement = (
         select(Product)
@@ -201,6 +225,8 @@ def search_chain_stock(query: str, store: Location, now: datetime,
                        all_stores: bool = False) -> ChainSearch:
     """A scan or an exact SKU picks one product; a name lists the matches to choose from."""
     by_barcode = looks_like_ean13(query)
+    if not by_barcode and (product := product_by_sku(query)) is not None:
+        return ChainSearch(query, False, [product], chain_stock(product, store, now, all_stores))
     products = _products_with_barcode(query) if by_barcode else _products_matching(query)
     exact = [p for p in products if p.sku.lower() == query.lower()]
     if exact or len(products) == 1:
