@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omni_store.catalog.models import Product
@@ -103,6 +103,9 @@ class StockMovement(db.Model):
     """One change of one stock level: append-only, never updated or deleted."""
 
     __tablename__ = "stock_movement"
+    # A store's movements of one kind over a day (the board's short picks) among millions.
+    __table_args__ = (Index("ix_stock_movement_location_id_reason_created_at",
+                            "location_id", "reason", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)

@@ -43,6 +43,8 @@ class Task(db.Model):
         # board), without reading the store's whole history.
         Index("ix_task_location_id_status_due_at", "location_id", "status", "due_at"),
         Index("ix_task_location_id_created_at", "location_id", "created_at"),
+        # A product's open work across the chain (units waiting for restock, counts planned).
+        Index("ix_task_product_id_kind", "product_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
