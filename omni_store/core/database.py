@@ -1,4 +1,4 @@
-"""Engine rules for the embedded SQLite default (DESIGN §8).
+"""Engine rules for the embedded SQLite default (DESIGN §8), and PostgreSQL reads.
 
 WAL lets readers run beside one writer; busy_timeout makes a writer wait instead of
 failing; a write request begins its transaction IMMEDIATE so it holds the write lock
@@ -21,6 +21,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        _reads_without_transaction(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -39,3 +41,21 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def _reads_without_transaction(engine: Engine) -> None:
+    """A read-only request on PostgreSQL runs its statements in autocommit.
+
+    Under READ COMMITTED each statement reads its own snapshot anyway, so a BEGIN and a
+    ROLLBACK around a request's reads change nothing but cost two round trips each.
+    psycopg switches autocommit on the client side: no statement is sent for it.
+    """
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if not write_intent.get():
+            dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        if dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
