@@ -1,10 +1,11 @@
 """Read-only views of the current store's tasks, for the screens and the board."""
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from enum import StrEnum
 
 from flask import abort
-from sqlalchemy import Row, case, exists, func, or_, select, true
+from sqlalchemy import Join, Label, Row, case, exists, func, or_, outerjoin, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from omni_store.auth.models import User
@@ -80,28 +81,47 @@ def _show_filter(show: Show, user_id: int):
     return true()
 
 
-def _groups(show: Show, user_id: int, opened: frozenset[TaskKind]) -> list[TaskGroup]:
-    # Rank every open task within its kind, then read the columns a card shows for the
-    # first ranks only: plain rows, no ORM object per task.
-    ranked = scoped(
-        select(Task.id,
-               func.row_number().over(partition_by=Task.kind, order_by=DUE_ORDER).label("place"),
-               func.count().over(partition_by=Task.kind).label("of_kind"))
-        .where(Task.status.in_(OPEN_TASK_STATUSES), _show_filter(show, user_id)), Task,
-    ).subquery()
+@dataclass(frozen=True)
+class _CardQuery:
+    columns: tuple  # what a card shows, as plain columns
+    joins: Join  # the task with its assignee, product, zone, order and other location
+    place_in_kind: Label  # rank by due order within the task's kind
+    tasks_of_kind: Label
+
+
+@cache
+def _card_query() -> _CardQuery:
+    """Today is polled every 10 s by every tablet: what does not depend on the request is
+    built once per process (on first use: every model is mapped by then)."""
     counterpart = aliased(Location)
-    rows = db.session.execute(
-        select(Task.id, Task.kind, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
-               ranked.c.of_kind, User.name.label("assignee_name"), Product.name.label("product_name"),
-               Zone.name.label("zone_name"), Zone.code.label("zone_code"),
-               Order.number.label("order_number"), counterpart.code.label("counterpart_code"),
-               counterpart.name.label("counterpart_name"))
-        .join(ranked, ranked.c.id == Task.id)
-        .outerjoin(User, User.id == Task.assignee_id)
+    return _CardQuery(
+        columns=(
+            Task.id, Task.kind, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
+            User.name.label("assignee_name"), Product.name.label("product_name"),
+            Zone.name.label("zone_name"), Zone.code.label("zone_code"), Order.number.label("order_number"),
+            counterpart.code.label("counterpart_code"), counterpart.name.label("counterpart_name"),
+        ),
+        joins=outerjoin(Task, User, User.id == Task.assignee_id)
         .outerjoin(Product, Product.id == Task.product_id)
         .outerjoin(Zone, Zone.id == Task.zone_id)
         .outerjoin(Order, Order.id == Task.order_id)
-        .outerjoin(counterpart, counterpart.id == Task.counterpart_location_id)
+        .outerjoin(counterpart, counterpart.id == Task.counterpart_location_id),
+        place_in_kind=func.row_number().over(partition_by=Task.kind, order_by=DUE_ORDER).label("place"),
+        tasks_of_kind=func.count().over(partition_by=Task.kind).label("of_kind"),
+    )
+
+
+def _groups(show: Show, user_id: int, opened: frozenset[TaskKind]) -> list[TaskGroup]:
+    # Rank every open task within its kind, then read the columns a card shows for the
+    # first ranks only: plain rows, no ORM object per task.
+    card = _card_query()
+    ranked = scoped(
+        select(Task.id, card.place_in_kind, card.tasks_of_kind)
+        .where(Task.status.in_(OPEN_TASK_STATUSES), _show_filter(show, user_id)), Task,
+    ).subquery()
+    rows = db.session.execute(
+        select(*card.columns, ranked.c.of_kind)
+        .select_from(card.joins.join(ranked, ranked.c.id == Task.id))
         .where(or_(ranked.c.place <= FIRST_OF_GROUP, Task.kind.in_(opened)))
         .order_by(*DUE_ORDER)
     ).all()
