@@ -212,10 +212,13 @@ def adjust(location_id: int, product_id: int, delta: int, ref: Ref = Ref(),
 
 
 def allocate(location_id: int, product: Product, quantity: int, channel: Channel,
-             ref: Ref = Ref()) -> bool:
-    """Promise units to an order. False means 'not available here': re-source."""
+             ref: Ref = Ref(), buffer: int | None = None) -> bool:
+    """Promise units to an order. False means 'not available here': re-source.
+
+    `buffer`: the channel's buffer here, when the caller read it in this transaction."""
     _require_positive(quantity)
-    buffer = buffer_for(channel, location_id, product)
+    if buffer is None:
+        buffer = buffer_for(channel, location_id, product)
     return _apply(location_id, product.id, MovementReason.ALLOCATE, ref,
                   allocated=quantity, keep_free=buffer)
 

@@ -304,7 +304,8 @@ def _allocate_line(order: Order, line: OrderLine, destination: Destination,
             break
         for part in plan:
             location = part.candidate.location
-            if not inventory.allocate(location.id, line.product, part.quantity, order.channel, ref):
+            if not inventory.allocate(location.id, line.product, part.quantity, order.channel, ref,
+                                      buffer=part.candidate.buffer):
                 break  # another order took these units after the plan was read
             sourced.append(_record_allocation(line, part, destination, now))
             remaining -= part.quantity
@@ -342,7 +343,7 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
         source = entry.source
         about = dict(order_id=order.id, allocation_id=allocation.id,
                      product_id=allocation.line.product_id, quantity=allocation.quantity,
-                     actor_id=actor_id)
+                     actor_id=actor_id, flush=False)
         at_pickup_store = store is not None and source.id == store.id
         if source.is_store:
             create_task(source.id, TaskKind.PICK, now + picking_sla(), zone_id=entry.zone_id,
@@ -353,6 +354,7 @@ def _create_tasks(order: Order, sourced: list[_Sourced], now: datetime,
         if store is not None and not at_pickup_store:
             create_task(store.id, TaskKind.RECEIVE, allocation.expected_at,
                         counterpart_location_id=source.id, **about)
+    db.session.flush()  # every task and its first event in one batch
 
 
 # --- adding a line ---------------------------------------------------------------------

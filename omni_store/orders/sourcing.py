@@ -54,6 +54,7 @@ class Candidate:
     transport: Transport
     zone_id: int | None = None  # where the product lives in the location
     on_hand: int = 0  # physical units, for the overstock (cover) rule
+    buffer: int = 0  # units kept back here from the order's channel
 
 
 @dataclass(frozen=True)
@@ -170,12 +171,14 @@ def find_candidates(need: LineNeed) -> list[Candidate]:
     for location_id, on_hand, allocated, zone_id in levels:
         site = net.site(location_id)
         transport = _transport(site, need.destination) if site.active else None
-        available = max(on_hand - allocated - buffers.quantity(location_id, need.product), 0)
+        buffer = buffers.quantity(location_id, need.product)
+        available = max(on_hand - allocated - buffer, 0)
         if transport is None or available == 0:
             continue
         distance = haversine_km(need.destination.latitude, need.destination.longitude,
                                 site.latitude, site.longitude)
-        candidates.append(Candidate(site, available, round(distance, 2), transport, zone_id, on_hand))
+        candidates.append(Candidate(site, available, round(distance, 2), transport, zone_id, on_hand,
+                                    buffer))
     return candidates
 
 

@@ -30,7 +30,10 @@ def create_task(
     priority: int = 0,
     actor_id: int | None = None,
     note: str = "",
+    flush: bool = True,
 ) -> Task:
+    """An open task with the first line of its history. `flush=False` leaves it pending,
+    so that a caller creating several (an order's intake) inserts them in one batch."""
     task = Task(
         location_id=location_id,
         kind=kind,
@@ -45,11 +48,10 @@ def create_task(
         priority=priority,
     )
     db.session.add(task)
-    db.session.flush()
-    db.session.add(
-        TaskEvent(task_id=task.id, from_status=None, to_status=TaskStatus.OPEN,
-                  actor_id=actor_id, note=note[:200])
-    )
+    db.session.add(TaskEvent(task=task, from_status=None, to_status=TaskStatus.OPEN,
+                             actor_id=actor_id, note=note[:200]))
+    if flush:
+        db.session.flush()
     return task
 
 

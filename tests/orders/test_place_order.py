@@ -161,11 +161,11 @@ def test_a_lost_allocation_race_re_sources_the_line(db, chain, monkeypatch):
     shelve(db, chain.defense, chain.phone, 2)
     real_allocate = inventory.allocate
 
-    def another_order_gets_there_first(location_id, product, quantity, channel, ref):
+    def another_order_gets_there_first(location_id, product, quantity, channel, ref, **known):
         if location_id == chain.bastille.id:
             sale = inventory.Ref("store:sale")
             assert real_allocate(location_id, product, 2, Channel.STORE, sale)
-        return real_allocate(location_id, product, quantity, channel, ref)
+        return real_allocate(location_id, product, quantity, channel, ref, **known)
 
     monkeypatch.setattr(inventory, "allocate", another_order_gets_there_first)
 
@@ -181,7 +181,7 @@ def test_sourcing_gives_up_after_bounded_attempts(db, chain, monkeypatch):
     shelve(db, chain.bastille, chain.phone, 5)
     attempts = []
 
-    def always_beaten(location_id, product, quantity, channel, ref):
+    def always_beaten(location_id, product, quantity, channel, ref, **known):
         attempts.append(location_id)
         return False
 
