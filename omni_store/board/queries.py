@@ -21,7 +21,7 @@ from omni_store.appointments.models import (
 from omni_store.auth.models import User
 from omni_store.auth.scoping import current_store
 from omni_store.catalog.models import Product
-from omni_store.core.clock import local, utcnow
+from omni_store.core.clock import utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import MovementReason, StockMovement
 from omni_store.network.models import WEEKDAYS, Location, Zone
@@ -353,8 +353,9 @@ def hourly(day: date, done_that_day: list[Row]) -> list[HourBar]:
     """Completions per local hour against tasks due per hour, over the opening hours."""
     store = current_store()
     start, end = day_bounds(store, day)
-    done = Counter(local(event.at, store.timezone).hour for event in done_that_day)
-    due = Counter(local(at, store.timezone).hour for at in db.session.scalars(
+    zone = ZoneInfo(store.timezone)
+    done = Counter(event.at.astimezone(zone).hour for event in done_that_day)
+    due = Counter(at.astimezone(zone).hour for at in db.session.scalars(
         select(Task.due_at).where(Task.location_id == store.id, Task.status.in_(NOT_CANCELLED),
                                   Task.due_at >= start, Task.due_at < end)))
     first, last = _opening_hours(store, day)

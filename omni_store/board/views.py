@@ -30,7 +30,6 @@ from omni_store.returns.models import ReturnStatus
 from omni_store.shuttles.queries import today_at
 from omni_store.tasks.forms import id_field
 from omni_store.tasks.models import Task
-from omni_store.tasks.queries import store_staff
 from omni_store.tasks.services import assign_task
 from omni_store.tasks.views import Due, DueWords, task_kind_labels
 
@@ -53,9 +52,9 @@ RETURN_STATUS_LABELS = {
 }
 
 
-def _requested_day() -> date:
+def _requested_day(store: Location) -> date:
     """The day asked for (today by default); a future day has no history yet."""
-    today = today_at(current_store())
+    today = today_at(store)
     raw = request.args.get("day", "").strip()
     if not raw:
         return today
@@ -71,13 +70,16 @@ def _requested_day() -> date:
 @bp.get("")
 @roles_required(*MANAGING_ROLES)
 def day():
-    board = queries.board_for(_requested_day())
+    store = current_store()  # held: the board's queries then find it in the session
+    board = queries.board_for(_requested_day(store))
     every_alert = request.args.get("alerts") == "all"
     return render_page(
         "board/page.html", "board/_board.html", board=board,
         alerts=_alerts_with_chips(board, None if every_alert else FIRST_ALERTS),
         every_alert=every_alert, first_alerts=FIRST_ALERTS, waiting=_waiting_with_until(board),
-        staff=store_staff() if board.is_today else [],
+        # Whom a task can be given to: the people of the board (the store's active staff).
+        staff=sorted((person.user for person in board.people), key=lambda user: user.name)
+        if board.is_today else [],
         today=today_at(board.store),
         current_hour=local(board.now, board.store.timezone).hour if board.is_today else None,
         max_priority=MAX_PRIORITY, **_labels(),
@@ -95,6 +97,7 @@ def _labels() -> dict:
         order_status_labels={status: order_status_label(status) for status in OrderStatus},
         priority_labels={level: _("Priority %(level)d", level=level) for level in range(1, MAX_PRIORITY + 1)},
         minutes=_("%(minutes)d min"),
+        hour_title=_("%(hour)02d:00 — %(done)d finished, %(due)d due"),
     )
 
 
