@@ -65,6 +65,7 @@ def test_the_page_shows_every_figure_of_the_day(manager_client):
     assert "Phone A" in short and "W-SHORT" in short and "1 from PAR-BAS" in short
     assert re.findall(r'data-hour="(\d+)" data-due="(\d+)" data-done="(\d+)"', html)[1:4] == [
         ("10", "1", "1"), ("11", "1", "1"), ("12", "1", "1")]
+    assert "<title>10:00 — 1 finished, 1 due</title>" in html
     assert 'hx-trigger="every 30s"' in html
     assert "updated at 14:00" in html
 
