@@ -627,7 +627,11 @@ class _Builder:
             self._build_buffers()
             self._publish_slots()
             orders = _OrderMaker(self)
-            orders.make(max(0, self.size.open_orders - self.chain.counts["open_orders"]))
+            wanted = max(0, self.size.open_orders - self.chain.counts["open_orders"])
+            orders.make(wanted)
+            if orders.made < wanted:
+                self.echo(f"  Only {orders.made:,} of {wanted:,} new open orders found stock to allocate: "
+                          "ask for more stores or SKUs for that many.")
             self._write_stock()
             orders.write()
             self._write_sequences(orders)
@@ -653,22 +657,21 @@ class _Builder:
                     does_pickup=site.row.does_pickup, does_ship_from_store=site.row.does_ship_from_store,
                     daily_ship_capacity=site.row.daily_ship_capacity)
                 rows.append(self._location(next(location_ids), fields, site.size, site.row))
-                bar.update(1)
             for site in new_warehouses:
                 rows.append(self._location(next(location_ids),
                                            seed._location_fields(site, LocationKind.WAREHOUSE), 1.0))
-                bar.update(1)
-        columns = ("id", "code", "name", "kind", "address", "city", "latitude", "longitude", "timezone",
-                   "opening_hours", "does_pickup", "does_ship_from_store", "daily_ship_capacity",
-                   "lead_time_days", "active")
-        self.writer.insert(Location, columns, (tuple(r[c] for c in columns) for r, _p, _s in rows))
-        self._write_zones(rows)
-        self._write_staff([(place, site) for _r, place, site in rows if site is not None])
-        self.by_id = {place.id: place for place in self.places}
-        self.stores = [p for p in self.places if p.is_store]
-        self.warehouses = [p for p in self.places if p.kind == LocationKind.WAREHOUSE]
-        self.suppliers = [p for p in self.places if p.kind == LocationKind.SUPPLIER]
-        self._build_routes()
+            columns = ("id", "code", "name", "kind", "address", "city", "latitude", "longitude",
+                       "timezone", "opening_hours", "does_pickup", "does_ship_from_store",
+                       "daily_ship_capacity", "lead_time_days", "active")
+            self.writer.insert(Location, columns, (tuple(r[c] for c in columns) for r, _p, _s in rows))
+            self._write_zones(rows)
+            self._write_staff([(place, site) for _r, place, site in rows if site is not None])
+            self.by_id = {place.id: place for place in self.places}
+            self.stores = [p for p in self.places if p.is_store]
+            self.warehouses = [p for p in self.places if p.kind == LocationKind.WAREHOUSE]
+            self.suppliers = [p for p in self.places if p.kind == LocationKind.SUPPLIER]
+            self._build_routes()
+            bar.update(len(rows))
 
     def _location(self, location_id: int, fields: dict, size: float, site=None):
         row = dict(fields, id=location_id, lead_time_days=0, active=True)
@@ -781,9 +784,10 @@ class _Builder:
                 product_id = next(product_ids)
                 products.append((product_id, row.sku, row.name, row.brand, row.category, row.price_cents))
                 barcodes.append((next(barcode_ids), product_id, row.ean))
+            self.writer.insert(Product, ("id", "sku", "name", "brand", "category", "price_cents"),
+                               products)
+            self.writer.insert(Barcode, ("id", "product_id", "code"), barcodes)
             bar.update(len(new_rows))
-        self.writer.insert(Product, ("id", "sku", "name", "brand", "category", "price_cents"), products)
-        self.writer.insert(Barcode, ("id", "product_id", "code"), barcodes)
         # Lists indexed by product id: ~20,000 entries, read millions of times.
         last_id = max([p[0] for p in products] + [row[0] for row in existing] + [0])
         self.category_of: list[str | None] = [None] * (last_id + 1)
@@ -843,9 +847,12 @@ class _Builder:
                         self.offers[product_id].append((offer_id, price, lead_time))
                     if len(rows) % 1000 == 0:
                         bar.update(1000)
+                self.writer.insert(Offer, ("id", "seller_id", "product_id", "condition", "price_cents",
+                                           "shipping_cents", "stock", "lead_time_days"), rows)
                 bar.update(len(rows) % 1000)
-        self.writer.insert(Offer, ("id", "seller_id", "product_id", "condition", "price_cents",
-                                   "shipping_cents", "stock", "lead_time_days"), rows)
+        if len(rows) < wanted:
+            self.echo(f"  Only {len(rows):,} of {wanted:,} new offers: the new sellers and SKUs make no "
+                      "more distinct offers (ask for more sellers or SKUs).")
 
     # -- stock ----------------------------------------------------------------------------------
 

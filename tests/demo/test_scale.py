@@ -4,14 +4,16 @@ The refusal test runs first, on a database that is not a demo one; the others sh
 seeded and scaled chain for the module (they only read, except the second runs, which
 must write nothing).
 """
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from sqlalchemy import func, select, text
 
+from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
 from omni_store.auth.models import Role, User
 from omni_store.catalog.barcodes import is_valid_ean13
 from omni_store.catalog.models import Barcode, Offer, OfferCondition, Product, Seller
+from omni_store.core.clock import as_utc, utcnow
 from omni_store.demo import catalog_data, network_data
 from omni_store.demo.scale import SCALE_REFERENCE, check_invariants
 from omni_store.extensions import db as _db
@@ -161,6 +163,22 @@ def test_ready_orders_wait_in_hold_slots_and_work_in_progress_has_its_tasks_and_
     with_open_work = set(_db.session.scalars(
         select(Task.location_id).where(Task.status.in_(OPEN_TASK_STATUSES)).distinct()))
     assert len(with_open_work & store_ids) >= len(store_ids) * 0.8
+
+
+def test_e_reservations_book_a_slot_their_items_make_within_its_capacity(chain):
+    reservations = _db.session.scalars(select(Order).where(
+        Order.delivery_method == DeliveryMethod.RESERVE, Order.status.in_(OPEN_ORDER_STATUSES))).all()
+    bookings = {b.order_id: b for b in _db.session.scalars(select(Booking))}
+    assert reservations
+    for order in reservations:
+        slot = bookings[order.id].slot
+        assert bookings[order.id].status == BookingStatus.BOOKED
+        assert as_utc(order.appointment_at) == as_utc(slot.starts_at) > utcnow()
+        assert as_utc(order.promised_at) <= as_utc(slot.starts_at)
+        assert slot.location_id == order.pickup_location_id
+    taken = Counter(b.slot_id for b in bookings.values() if b.status == BookingStatus.BOOKED)
+    capacity = dict(_db.session.execute(select(AppointmentSlot.id, AppointmentSlot.capacity)).all())
+    assert all(places <= capacity[slot_id] for slot_id, places in taken.items())
 
 
 def test_new_stores_are_laid_out_staffed_and_linked_like_the_demo_s(chain):
