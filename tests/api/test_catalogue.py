@@ -141,3 +141,35 @@ def test_availability_bad_input(client, db, auth, contract):
         assert body["detail"]
         if field:
             assert body["errors"][0]["field"] == field, query
+
+
+def test_availability_lists_the_nearest_locations_and_costs_the_same_for_a_whole_chain(
+        client, db, auth, contract):
+    near, _far, phone = _phone_in_two_stores(db)
+    paris = "sku=PH-A&store=PAR-NEA"
+    client.get(f"/api/v1/availability?{paris}", headers=auth)  # the network read model loads
+    with counted_statements() as two_stores:
+        small = contract(client.get(f"/api/v1/availability?{paris}", headers=auth),
+                         "/availability", "get")
+    for n in range(30):  # a chain: stores further and further south, each with shuttles
+        store = factories.store(f"SUD-{n:02d}", lat=48.80 - n / 10, lon=2.35)
+        factories.shuttle_route(store, near, ["09:00", "15:00"])
+        factories.stock(store, phone, 2)
+        factories.marketplace_offer(phone, f"SELL-{n:02d}", 70000 + n)
+    db.session.commit()
+    client.get(f"/api/v1/availability?{paris}", headers=auth)
+    with counted_statements() as chain:
+        body = contract(client.get(f"/api/v1/availability?{paris}&limit=5", headers=auth),
+                        "/availability", "get")
+
+    assert len(chain) == len(two_stores)
+    assert len(small["locations"]) == small["locations_total"] == 2
+    assert body["locations_total"] == 32
+    assert [row["code"] for row in body["locations"]] == [
+        "PAR-NEA", "SUD-00", "SUD-01", "SUD-02", "SUD-03"]
+    assert body["product"]["web_atp"] == 3 + 3 + 30 * 2
+    methods = [option["method"] for option in body["delivery_options"]]
+    assert {method: methods.count(method) for method in set(methods)} == {
+        "pickup": 3, "ship_from_store": 3, "marketplace": 3}
+    assert [o["source"] for o in body["delivery_options"] if o["method"] == "marketplace"] == [
+        "SELL-00", "SELL-01", "SELL-02"]  # the cheapest of 31 offers

@@ -233,3 +233,29 @@ def test_simultaneous_orders_share_the_last_units_without_overselling(app, db, c
     phone = db.session.scalar(select(Product).filter_by(sku=sku))
     assert allocated(db, chain.bastille, phone) == 3
     assert db.session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_an_order_costs_the_same_statements_whatever_the_size_of_the_chain(db, chain):
+    case, charger = factories.product("CASE-A", "Case A"), factories.product("CHG-A", "Charger")
+    for product in (chain.phone, case, charger):
+        shelve(db, chain.bastille, product, 50)
+    db.session.commit()
+    lines = [(chain.phone, 1), (case, 1), (charger, 1)]
+
+    def statements_of_an_order() -> int:
+        place_order(factories.order_request(lines, store_loc=chain.rivoli))  # network loaded
+        db.session.commit()
+        with factories.counted_statements() as placed:
+            place_order(factories.order_request(lines, store_loc=chain.rivoli))
+        db.session.commit()
+        return len(placed)
+
+    small_chain = statements_of_an_order()
+    for n in range(25):
+        store = factories.store(f"OTH-{n:02d}", 45 + n / 10, 3.0)
+        factories.shuttle_route(store, chain.rivoli, ["10:00"])
+        for product in (chain.phone, case, charger):
+            shelve(db, store, product, 5)
+    db.session.commit()
+
+    assert statements_of_an_order() == small_chain
