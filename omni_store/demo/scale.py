@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from sqlalchemy import Table, func, insert, inspect, literal, or_, select, text, union_all
+from sqlalchemy import JSON, Table, func, insert, inspect, literal, or_, select, text, union_all
 
 from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
 from omni_store.auth.models import ApiClient, Role, User
@@ -174,7 +174,7 @@ def scale_chain(size: ChainSize, echo: Callable[[str], None] = click.echo,
                 if results.failures:
                     raise InvariantBroken("; ".join(results.failures))
                 writer.move_sequences_on()
-                started = timer.perf_counter()
+                started = timer.perf_counter()  # leaving the block commits
             echo(f"Committed in {timer.perf_counter() - started:.1f} s")
             started = timer.perf_counter()
             _after_load(conn)
@@ -216,6 +216,8 @@ class _Chain:
 
     def __init__(self, conn):
         self.conn = conn
+        self.scaled = False  # this command already grew it
+        self.counts: dict[str, int] = {}  # what ChainSize counts, as found
 
     @classmethod
     def load(cls, conn) -> "_Chain":
@@ -315,28 +317,23 @@ class _Chain:
 # --- writing ---------------------------------------------------------------------------------
 
 
-class _bulk_settings:
+@contextmanager
+def _bulk_settings(conn):
     """SQLite: no fsync and a big page cache for this connection while it loads (restored after)."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
-
-    def __enter__(self):
-        if self.raw is not None:  # before BEGIN: SQLite refuses to change these in a transaction
-            self.raw.execute("PRAGMA synchronous=OFF")
-            self.raw.execute("PRAGMA cache_size=-1000000")  # 1 GB
-            self.raw.execute("PRAGMA temp_store=MEMORY")
-        return self
-
-    def __exit__(self, *exc):
-        if self.conn.in_transaction():
-            self.conn.rollback()  # a read after the load (the summary) left one open
-        if self.raw is not None:
-            self.raw.execute("PRAGMA synchronous=NORMAL")
-            self.raw.execute("PRAGMA cache_size=-2000")
-            self.raw.execute("PRAGMA temp_store=DEFAULT")
-        return False
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    if raw is not None:  # before BEGIN: SQLite refuses to change these in a transaction
+        raw.execute("PRAGMA synchronous=OFF")
+        raw.execute("PRAGMA cache_size=-1000000")  # 1 GB
+        raw.execute("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()  # a read after the load (the summary) left one open
+        if raw is not None:
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA cache_size=-2000")
+            raw.execute("PRAGMA temp_store=DEFAULT")
 
 
 class _Writer:
@@ -369,8 +366,7 @@ class _Writer:
                     and column.default.is_scalar]
         names = list(columns) + [name for name, _value in defaults]
         extra = tuple(value for _name, value in defaults)
-        json_at = [i for i, name in enumerate(names)
-                   if table.c[name].type.__class__.__name__ == "JSON"]
+        json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
         if self.postgres:
             written = self._copy(table, names, rows, extra, json_at, bar)
         else:
@@ -391,8 +387,8 @@ class _Writer:
             column_type = table.c[names[i]].type
             processor = column_type.bind_processor(self.conn.dialect)
             if processor is not None:
-                json_typed = column_type.__class__.__name__ == "JSON"
-                processors.append((position, processor if json_typed else _once_per_value(processor)))
+                unhashable = isinstance(column_type, JSON)  # dicts and lists: processed each time
+                processors.append((position, processor if unhashable else _once_per_value(processor)))
         in_order = order == list(range(len(names)))
         sql = str(compiled)
         written, chunk = 0, []
@@ -991,6 +987,8 @@ class _Builder:
                 wanted.append((Channel.WEB, place.id, "phones", 2))
             if place.is_store and rng.random() < 0.05:  # a small shop keeps its last unit of all
                 wanted.append((Channel.WEB, place.id, None, 1))
+            if place.is_store and rng.random() < 0.10:  # the laptop on display is not for sale
+                wanted.append((Channel.STORE, place.id, "computers", 1))
             if place.kind == LocationKind.WAREHOUSE:
                 wanted.append((Channel.MARKETPLACE, place.id, None, 5))
         buffer_ids = self.writer.ids(Buffer)

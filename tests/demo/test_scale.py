@@ -17,7 +17,7 @@ from omni_store.core.clock import as_utc, utcnow
 from omni_store.demo import catalog_data, network_data
 from omni_store.demo.scale import SCALE_REFERENCE, check_invariants
 from omni_store.extensions import db as _db
-from omni_store.inventory.models import StockLevel, StockMovement
+from omni_store.inventory.models import Buffer, Channel, StockLevel, StockMovement
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location, LocationKind, ShuttleRoute, ZoneKind
 from omni_store.orders.models import (
@@ -163,6 +163,13 @@ def test_ready_orders_wait_in_hold_slots_and_work_in_progress_has_its_tasks_and_
     with_open_work = set(_db.session.scalars(
         select(Task.location_id).where(Task.status.in_(OPEN_TASK_STATUSES)).distinct()))
     assert len(with_open_work & store_ids) >= len(store_ids) * 0.8
+
+
+def test_buffers_keep_units_back_from_every_channel_chain_wide_and_per_location(chain):
+    buffers = _db.session.execute(select(Buffer.channel, Buffer.location_id, Buffer.category)).all()
+    assert {channel for channel, _location, _category in buffers} == set(Channel)
+    assert any(location is None and category for _channel, location, category in buffers)
+    assert any(location is not None for _channel, location, _category in buffers)
 
 
 def test_e_reservations_book_a_slot_their_items_make_within_its_capacity(chain):
