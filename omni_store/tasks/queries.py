@@ -28,9 +28,11 @@ KIND_ORDER = (
     TaskKind.RESTOCK,
     TaskKind.COUNT,
 )
-# A group first shows this many of its tasks, the soonest due; the rest wait behind "N more".
-# Every group of the demo stores fits whole.
-FIRST_OF_GROUP = 15
+# A long group first shows this many of its tasks, the soonest due; the rest wait behind
+# "Show N more". A group of up to WHOLE_GROUP tasks shows whole: hiding a handful behind a
+# tap helps nobody (every group of the demo stores fits).
+FIRST_OF_GROUP = 10
+WHOLE_GROUP = 15
 # The order of the work within a group: soonest due first, then the higher priority.
 DUE_ORDER = (Task.due_at, Task.priority.desc(), Task.id)
 
@@ -54,6 +56,11 @@ class TaskGroup:
     def hidden(self) -> int:
         return self.total - len(self.rows)
 
+    @property
+    def can_fold(self) -> bool:
+        """Opened, and long enough to show only its first tasks again."""
+        return self.opened and self.total > WHOLE_GROUP
+
 
 @dataclass(frozen=True)
 class TodayList:
@@ -66,9 +73,9 @@ class TodayList:
 
 
 def today_list(show: Show, user_id: int, opened: frozenset[TaskKind] = frozenset()) -> TodayList:
-    """The current store's open tasks by kind: the first FIRST_OF_GROUP of each kind by due
-    time (every task of the kinds in `opened`), with counts, in two statements whatever the
-    number of tasks."""
+    """The current store's open tasks by kind: the first FIRST_OF_GROUP of each long kind by
+    due time (every task of the short kinds and of those in `opened`), with counts, in two
+    statements whatever the number of tasks."""
     return TodayList(_groups(show, user_id, opened), _count_per_filter(user_id))
 
 
@@ -122,7 +129,8 @@ def _groups(show: Show, user_id: int, opened: frozenset[TaskKind]) -> list[TaskG
     rows = db.session.execute(
         select(*card.columns, ranked.c.of_kind)
         .select_from(card.joins.join(ranked, ranked.c.id == Task.id))
-        .where(or_(ranked.c.place <= FIRST_OF_GROUP, Task.kind.in_(opened)))
+        .where(or_(ranked.c.place <= FIRST_OF_GROUP, ranked.c.of_kind <= WHOLE_GROUP,
+                   Task.kind.in_(opened)))
         .order_by(*DUE_ORDER)
     ).all()
     by_kind: dict[str, list[Row]] = defaultdict(list)

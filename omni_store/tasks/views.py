@@ -87,8 +87,7 @@ def today():
     listed = queries.today_list(show, current_user.id, frozenset(opened))
     return render_page("tasks/today.html", "tasks/_today_list.html", today=listed,
                        cards=_today_cards(listed, now, zone), kind_labels=task_kind_labels(), opened=opened,
-                       first_of_group=queries.FIRST_OF_GROUP, now=now, show=show,
-                       show_labels=SHOW_LABELS)
+                       now=now, show=show, show_labels=SHOW_LABELS)
 
 
 class TodayCard(NamedTuple):

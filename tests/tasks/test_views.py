@@ -10,7 +10,7 @@ from omni_store.inventory.models import Channel
 from omni_store.network.models import ZoneKind
 from omni_store.orders.models import DeliveryMethod, Order
 from omni_store.tasks.models import Task, TaskKind
-from omni_store.tasks.queries import FIRST_OF_GROUP, KIND_ORDER
+from omni_store.tasks.queries import FIRST_OF_GROUP, KIND_ORDER, WHOLE_GROUP
 from omni_store.tasks.services import cancel_task, claim_task, complete_task, create_task
 from omni_store.tasks.views import due_in
 from tests import factories
@@ -184,11 +184,27 @@ def test_a_long_group_shows_its_soonest_tasks_and_how_many_more(client, db, logi
     assert '<h2 class="group-title" id="group-pick">\n        Pick <span class="count">40</span>' in html
     assert "43 open tasks" in html
     more = link(html, 'data-more="pick"')
-    assert "Show 25 more tasks" in html
+    assert "Show 30 more tasks" in html
     # Without JavaScript the link reloads the page at the last card seen.
     assert f'href="/?show=all&amp;more=pick#task-{first[-1]}"' in more
     assert 'hx-get="/?show=all&amp;more=pick"' in more and 'hx-push-url="true"' in more
     assert 'data-more="isolate"' not in html
+
+
+@pytest.mark.parametrize("picks, shown, more", [
+    (WHOLE_GROUP, WHOLE_GROUP, None),
+    (WHOLE_GROUP + 1, FIRST_OF_GROUP, f"Show {WHOLE_GROUP + 1 - FIRST_OF_GROUP} more tasks"),
+])
+def test_a_group_hides_no_mere_handful(client, db, login, hx, picks, shown, more):
+    store = factories.store()
+    for n in range(picks):
+        factories.task(store, TaskKind.PICK, due_in=timedelta(minutes=n))
+    login(Role.ASSOCIATE, store)
+
+    html = client.get("/", headers=hx).get_data(as_text=True)
+
+    assert len(cards(html)) == shown
+    assert (more in html) if more else ("data-more=" not in html)
 
 
 def test_more_lists_the_whole_group_in_due_order_and_the_refresh_keeps_it(client, db, login, hx,
@@ -203,7 +219,7 @@ def test_more_lists_the_whole_group_in_due_order_and_the_refresh_keeps_it(client
     assert 'name="next" value="/?show=all&amp;more=pick"' in fragment
     fewer = link(fragment, 'data-fewer="pick"')
     assert 'href="/?show=all#group-pick"' in fewer and "Show fewer" in fragment
-    assert "Show 25 more" not in fragment
+    assert "Show 30 more" not in fragment
 
 
 @pytest.mark.parametrize("show, expected", [
