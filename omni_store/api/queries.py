@@ -1,7 +1,6 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
 availability per location and on the marketplace, an order's appointment. Chain-wide on
 purpose: the callers are the e-commerce front and the ERP, not a store."""
-import heapq
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
@@ -11,10 +10,15 @@ from omni_store.catalog.models import Barcode, Offer, Product, Seller
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp
-from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location
 from omni_store.network.snapshot import Site, network
-from omni_store.orders.promise import DeliveryOption, offers_in_stock, options_from, web_levels
+from omni_store.orders.promise import (
+    DeliveryOption,
+    nearest_first,
+    offers_in_stock,
+    options_from,
+    web_levels,
+)
 
 
 @dataclass(frozen=True)
@@ -117,22 +121,14 @@ def availability(product: Product, store: Site | None, latitude: float | None,
     """Where the product is, on the marketplace, and the best ways to get it: five small
     queries and the network read model, however many locations hold it."""
     net = network()
-    levels = web_levels(product, net)
+    levels = {site.id: (on_hand, web_atp) for site, on_hand, web_atp in web_levels(product, net)}
     offers = offers_in_stock(product)
-
-    def distance(site: Site) -> float | None:
-        if store is not None:
-            return net.distance_km(store, site)
-        if latitude is None or longitude is None:
-            return None
-        return round(haversine_km(latitude, longitude, site.latitude, site.longitude), 1)
-
-    rows = [LocationAvailability(site, on_hand, web_atp, distance(site))
-            for site, on_hand, web_atp in levels]
-    nearest = heapq.nsmallest(limit, rows, key=lambda row: (
-        row.distance_km is None, row.distance_km or 0, row.location.code))
-    options = options_from(product, 1, [(site, web_atp) for site, _on_hand, web_atp in levels],
+    point = (latitude, longitude) if store is None and latitude is not None else None
+    nearest = [LocationAvailability(site, *levels[site.id], distance)
+               for site, distance in nearest_first(net, store, point, levels)[:limit]]
+    options = options_from(product, 1, [(net.site(site_id), web_atp)
+                                        for site_id, (_on_hand, web_atp) in levels.items()],
                            offers, net, store=store, latitude=latitude, longitude=longitude,
                            per_method=options_per_method)
-    return Availability(product, sum(row.web_atp for row in rows), nearest, len(rows), offers,
-                        options)
+    return Availability(product, sum(web_atp for _on_hand, web_atp in levels.values()), nearest,
+                        len(levels), offers, options)

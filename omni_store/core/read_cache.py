@@ -107,12 +107,13 @@ class ReadCache(Generic[T]):
 # The tokens as this transaction sees them, read once until it writes or ends: a request
 # that reads several read models, or one many times, asks the database once.
 _SEEN = "read_cache_tokens"
+_ALL_TOKENS = select(CacheVersion.__table__.c.name, CacheVersion.__table__.c.token)
 
 
 def _tokens() -> dict[str, int]:
     seen = db.session.info.get(_SEEN)
     if seen is None:
-        seen = dict(db.session.execute(select(CacheVersion.name, CacheVersion.token)).all())
+        seen = dict(db.session.execute(_ALL_TOKENS).all())
         db.session.info[_SEEN] = seen
     return seen
 

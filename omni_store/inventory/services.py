@@ -137,10 +137,12 @@ def _require_positive(quantity: int) -> None:
 # --- buffers and availability ------------------------------------------------------
 
 
-_BUFFERS_OF = select(Buffer.location_id, Buffer.product_id, Buffer.category, Buffer.quantity).where(
-    Buffer.channel == bindparam("channel"),
-    Buffer.product_id.is_(None) | Buffer.product_id.in_(bindparam("product_ids", expanding=True)),
-    Buffer.category.is_(None) | Buffer.category.in_(bindparam("categories", expanding=True)),
+_buffers = Buffer.__table__.c
+_BUFFERS_OF = select(_buffers.location_id, _buffers.product_id, _buffers.category,
+                     _buffers.quantity).where(
+    _buffers.channel == bindparam("channel"),
+    _buffers.product_id.is_(None) | _buffers.product_id.in_(bindparam("product_ids", expanding=True)),
+    _buffers.category.is_(None) | _buffers.category.in_(bindparam("categories", expanding=True)),
 )
 
 
@@ -155,13 +157,16 @@ class BufferTable:
         self._by_product: dict[int, tuple[int, dict[int, int]]] = {}
 
     def quantity(self, location_id: int, product: Product) -> int:
-        if (resolved := self._by_product.get(product.id)) is None:
-            resolved = self._by_product[product.id] = self._resolve(product)
-        chain_wide, per_location = resolved
+        chain_wide, per_location = self.of(product)
         return per_location.get(location_id, chain_wide)
 
+    def of(self, product: Product) -> tuple[int, dict[int, int]]:
+        """The product's chain-wide buffer, and the locations where another applies."""
+        if (resolved := self._by_product.get(product.id)) is None:
+            resolved = self._by_product[product.id] = self._resolve(product)
+        return resolved
+
     def _resolve(self, product: Product) -> tuple[int, dict[int, int]]:
-        """The chain-wide buffer of the product, and the locations where another applies."""
         matching = [b for b in self._buffers
                     if b.product_id in (None, product.id) and b.category in (None, product.category)]
         chain_wide = [b for b in matching if b.location_id is None]

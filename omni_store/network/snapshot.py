@@ -6,6 +6,7 @@ stale), and every request after shares it, so that pricing a promise from 300 lo
 costs no query per location. A `Site` carries the columns of its `Location`, so rules
 that read a location read a site the same way.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
@@ -89,6 +90,7 @@ class Network:
     sites: dict[int, Site]
     routes: dict[tuple[int, int], Route]  # by (origin id, destination id)
     _distances: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def by_code(self) -> dict[str, Site]:
@@ -104,6 +106,12 @@ class Network:
             known = self._distances[key] = round(
                 haversine_km(origin.latitude, origin.longitude, to.latitude, to.longitude), 1)
         return known
+
+    def derived(self, key: tuple, build: Callable[[], object]):
+        """What a rule works out from the network alone, kept as long as this network is."""
+        if (value := self._derived.get(key)) is None:
+            value = self._derived[key] = build()
+        return value
 
     def route(self, origin_id: int, destination_id: int) -> Route | None:
         return self.routes.get((origin_id, destination_id))

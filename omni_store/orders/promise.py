@@ -203,29 +203,92 @@ def options_from(product: Product, quantity: int, sources: Iterable[tuple[Site, 
                  latitude: float | None = None, longitude: float | None = None,
                  now: datetime | None = None, per_method: int | None = None
                  ) -> list[DeliveryOption]:
-    """`delivery_options` from sources (site, web ATP) and offers a caller already read."""
+    """`delivery_options` from sources (site, web ATP) and offers a caller already read.
+
+    Sources are visited nearest first. Those of the same way (method, route, opening hours)
+    share one date and one price, so only the nearest `per_method` of each way can be among
+    the best of their method: the rest are skipped without being dated or ranked.
+    """
     now = now or utcnow()
     here = net.site(store.id) if store is not None else None
     point = (latitude, longitude) if latitude is not None and longitude is not None else None
-    context = _Context(product, quantity, here, point, now,
+    context = _Context(product, quantity, here, now,
                        here.zone if here else ZoneInfo(DEFAULT_TIMEZONE), net)
+    available = {site.id: units for site, units in sources if units >= quantity}
+    cap = per_method if per_method is not None else len(available) + 1
+    drafted: dict[tuple, int] = {}
     drafts = []
-    for site, available in sources:
-        if available < quantity:
+    for way in _ways(net, here, point, available):
+        if way.site.id not in available:
             continue
-        if here is not None and site.kind != LocationKind.SUPPLIER:
-            drafts.append(context.pickup(site))
-        if site.kind == LocationKind.SUPPLIER:
-            drafts.append(context.dropship(site))
-        elif site.is_store and site.does_ship_from_store:
-            drafts.append(context.shipped(site, OptionMethod.SHIP_FROM_STORE))
-        elif site.kind == LocationKind.WAREHOUSE:
-            drafts.append(context.shipped(site, OptionMethod.HOME))
+        for key, draft in ((way.pickup_key, context.pickup), (way.other_key, context.other)):
+            if key is not None and drafted.get(key, 0) < cap:
+                drafted[key] = drafted.get(key, 0) + 1
+                drafts.append(draft(way))
     drafts += [context.marketplace(offer, seller) for offer, seller in offers
                if offer.stock >= quantity]
     if per_method is not None:
         drafts = _best_of_each_method(drafts, per_method)
     return [context.write(draft) for draft in sorted(drafts, key=_Draft.rank)]
+
+
+def nearest_first(net: Network, store: Site | None, point: tuple[float, float] | None,
+                  site_ids: Iterable[int]) -> list[tuple[Site, float | None]]:
+    """These sites with their distance from the store or the point, nearest first (by code
+    when neither is known)."""
+    wanted = set(site_ids)
+    return [(way.site, way.distance_km) for way in _ways(net, store, point, wanted)
+            if way.site.id in wanted]
+
+
+class _Way(NamedTuple):
+    """How one source gets units to the customer, as far as the network alone tells."""
+
+    site: Site
+    distance_km: float | None
+    pickup_key: tuple | None  # its pickup way to the store; None without a store, or a supplier
+    transport: Transport | None  # of the pickup way
+    route: Route | None
+    other_key: tuple | None  # dropship, shipped from the store, or home from a warehouse
+    other: OptionMethod | None
+
+
+def _ways(net: Network, store: Site | None, point: tuple[float, float] | None,
+          sources: Iterable[int]) -> list[_Way]:
+    """The sources' ways, nearest first. Towards a store they depend on the network only,
+    so each store's list is worked out once per process and network."""
+    if store is not None and point is None:
+        return net.derived(("ways to", store.id), lambda: _ways_of(
+            net, store, lambda site: net.distance_km(store, site),
+            [site for site in net.sites.values() if site.active]))
+    if point is not None:
+        return _ways_of(net, store, lambda site: round(haversine_km(
+            *point, site.latitude, site.longitude), 1), [net.site(i) for i in sources])
+    return _ways_of(net, None, lambda _site: None, [net.site(i) for i in sources])
+
+
+def _ways_of(net: Network, store: Site | None, distance: Callable[[Site], float | None],
+             sites: list[Site]) -> list[_Way]:
+    ways = []
+    for site in sites:
+        pickup_key = transport = route = None
+        if store is not None and site.kind != LocationKind.SUPPLIER:
+            transport = _transport_to_store(site, store)
+            route = net.route(site.id, store.id) if transport == Transport.SHUTTLE else None
+            pickup_key = (OptionMethod.PICKUP, transport, route and route.id,
+                          site.hours_key if transport != Transport.WAREHOUSE else None)
+        if site.kind == LocationKind.SUPPLIER:
+            other, other_key = OptionMethod.DROPSHIP, (OptionMethod.DROPSHIP, site.lead_time_days)
+        elif site.is_store and site.does_ship_from_store:
+            other = OptionMethod.SHIP_FROM_STORE
+            other_key = (other, site.hours_key)
+        elif site.kind == LocationKind.WAREHOUSE:
+            other, other_key = OptionMethod.HOME, (OptionMethod.HOME,)
+        else:
+            other = other_key = None
+        ways.append(_Way(site, distance(site), pickup_key, transport, route, other_key, other))
+    ways.sort(key=lambda way: (way.distance_km or 0, way.site.code))
+    return ways
 
 
 def _best_of_each_method(drafts: list[_Draft], keep: int) -> list[_Draft]:
@@ -236,21 +299,24 @@ def _best_of_each_method(drafts: list[_Draft], keep: int) -> list[_Draft]:
             for best in heapq.nsmallest(keep, group, key=_Draft.rank)]
 
 
-_LEVELS_OF_PRODUCT = (select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated)
-                      .where(StockLevel.product_id == bindparam("product_id"),
-                             StockLevel.on_hand > 0))
+# Table columns, not ORM attributes: plain rows, without the ORM's per-row machinery.
+_levels = StockLevel.__table__.c
+_LEVELS_OF_PRODUCT = (select(_levels.location_id, _levels.on_hand, _levels.allocated)
+                      .where(_levels.product_id == bindparam("product_id"), _levels.on_hand > 0))
 
 
 def web_levels(product: Product, net: Network) -> list[tuple[Site, int, int]]:
     """(site, on hand, web ATP) of each active location holding the product: two queries."""
-    buffers = BufferTable(Channel.WEB, [product])
+    chain_wide, per_location = BufferTable(Channel.WEB, [product]).of(product)
+    buffer_at = per_location.get
+    sites = net.sites
     found = []
     for location_id, on_hand, allocated in db.session.execute(_LEVELS_OF_PRODUCT,
                                                               {"product_id": product.id}):
-        site = net.sites[location_id]
+        site = sites[location_id]
         if site.active:
-            web_atp = max(on_hand - allocated - buffers.quantity(location_id, product), 0)
-            found.append((site, on_hand, web_atp))
+            web_atp = on_hand - allocated - buffer_at(location_id, chain_wide)
+            found.append((site, on_hand, web_atp if web_atp > 0 else 0))
     return found
 
 
@@ -277,7 +343,6 @@ class _Context:
     product: Product
     quantity: int
     store: Site | None
-    point: tuple[float, float] | None  # the customer's, when not the store's
     now: datetime
     zone: ZoneInfo
     net: Network
@@ -289,13 +354,6 @@ class _Context:
     @property
     def chain_price(self) -> int:
         return self.product.price_cents * self.quantity
-
-    def distance(self, site: Site) -> float | None:
-        if self.point is not None:
-            return round(haversine_km(*self.point, site.latitude, site.longitude), 1)
-        if self.store is not None:
-            return self.net.distance_km(self.store, site)
-        return None
 
     def when(self, moment: datetime) -> str:
         """'today 18:00', 'tomorrow 10:00' or 'Thu 12 Mar 10:00', in the store's time."""
@@ -329,44 +387,37 @@ class _Context:
             known = self._journeys[key] = work_out()
         return known
 
-    def pickup(self, source: Site) -> _Draft:
-        store = self.store
-        transport = _transport_to_store(source, store)
-        route = self.net.route(source.id, store.id) if transport == Transport.SHUTTLE else None
+    def pickup(self, way: _Way) -> _Draft:
+        store, source = self.store, way.site
 
         def work_out():
-            journey = leg(source, transport, self._at_store, self.now, self.net)
+            journey = leg(source, way.transport, self._at_store, self.now, self.net)
             return journey, ready_at_store(store, source.id, journey.arrives_at)
 
-        journey, ready = self._dated(
-            (OptionMethod.PICKUP, transport, route and route.id,
-             source.hours_key if transport != Transport.WAREHOUSE else None), work_out)
-        return _Draft(ready, self.chain_price, self.distance(source), source.code,
-                      OptionMethod.PICKUP, source, journey)
-
-    def shipped(self, source: Site, method: OptionMethod) -> _Draft:
-        transport = Transport.SAME_STORE if method == OptionMethod.SHIP_FROM_STORE \
-            else Transport.WAREHOUSE
-
-        def work_out():
-            journey = leg(source, transport, _address(method), self.now, self.net)
-            return journey, journey.arrives_at
-
-        journey, delivered = self._dated(
-            (method, source.hours_key if transport == Transport.SAME_STORE else None), work_out)
-        return _Draft(delivered, self.chain_price, self.distance(source), source.code, method,
+        journey, ready = self._dated(way.pickup_key, work_out)
+        return _Draft(ready, self.chain_price, way.distance_km, source.code, OptionMethod.PICKUP,
                       source, journey)
 
-    def dropship(self, supplier: Site) -> _Draft:
-        def work_out():
-            journey = leg(supplier, Transport.DROPSHIP, _address(OptionMethod.HOME), self.now,
-                          self.net)
-            arrives = journey.arrives_at
-            return journey, ready_at_store(self.store, supplier.id, arrives) if self.store else arrives
+    def other(self, way: _Way) -> _Draft:
+        """Dropship, or shipped to the customer from a store or a warehouse."""
+        source, method = way.site, way.other
+        if method == OptionMethod.DROPSHIP:
+            transport, destination = Transport.DROPSHIP, _address(OptionMethod.HOME)
+        elif method == OptionMethod.SHIP_FROM_STORE:
+            transport, destination = Transport.SAME_STORE, _address(method)
+        else:
+            transport, destination = Transport.WAREHOUSE, _address(method)
 
-        journey, date = self._dated((OptionMethod.DROPSHIP, supplier.lead_time_days), work_out)
-        return _Draft(date, self.chain_price, self.distance(supplier), supplier.code,
-                      OptionMethod.DROPSHIP, supplier, journey)
+        def work_out():
+            journey = leg(source, transport, destination, self.now, self.net)
+            arrives = journey.arrives_at
+            if method == OptionMethod.DROPSHIP and self.store is not None:
+                return journey, ready_at_store(self.store, source.id, arrives)
+            return journey, arrives
+
+        journey, date = self._dated(way.other_key, work_out)
+        return _Draft(date, self.chain_price, way.distance_km, source.code, method, source,
+                      journey)
 
     def marketplace(self, offer: Offer, seller: Seller) -> _Draft:
         delivered = self.now + timedelta(days=offer.lead_time_days)
