@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import func, select, text
 
+from omni_store import create_app
 from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
 from omni_store.auth.models import Role, User
 from omni_store.catalog.barcodes import is_valid_ean13
@@ -71,6 +72,17 @@ def test_a_database_that_is_not_a_demo_one_is_refused_and_nothing_is_written(app
     assert "Nothing was written" in result.output
     db.session.expire_all()
     assert _row_counts() == before
+
+
+def test_a_database_without_tables_is_refused(tmp_path):
+    empty = create_app({"TESTING": True, "SECRET_KEY": "test",
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}"})
+
+    with empty.app_context():  # not the app context the other tests use
+        result = empty.test_cli_runner().invoke(args=["demo", "scale", *SIZE_OPTIONS])
+
+    assert result.exit_code != 0
+    assert "run `flask db upgrade`" in result.output
 
 
 @pytest.fixture(scope="module")
