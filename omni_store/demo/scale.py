@@ -262,8 +262,8 @@ class _Chain:
 
     def describe(self) -> str:
         c = self.counts
-        return (f"{c['stores']} stores, {c['warehouses']} warehouses, {c['skus']} SKUs, "
-                f"{c['sellers']} sellers, {c['offers']} offers, {c['open_orders']} open orders")
+        return (f"{c['stores']:,} stores, {c['warehouses']:,} warehouses, {c['skus']:,} SKUs, "
+                f"{c['sellers']:,} sellers, {c['offers']:,} offers, {c['open_orders']:,} open orders")
 
     def at_least(self, size: ChainSize) -> bool:
         return self.scaled and all(self.counts[name] >= getattr(size, name) for name in self.counts)
