@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from omni_store.auth.models import ApiClient
+from omni_store.core.read_cache import KeyedReadCache
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db, login_manager
 
@@ -23,7 +24,7 @@ def authenticate_client() -> None:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthenticated(_("Send your API key in the header 'Authorization: Bearer <key>'."))
-    client_id = db.session.scalar(_ACTIVE_CLIENT_OF_KEY, {"key_hash": ApiClient.hash_key(key)})
+    client_id = _client_of_key.get(ApiClient.hash_key(key))
     if client_id is None:
         raise Unauthenticated(_("This API key is unknown or disabled."))
     g.api_client_id = client_id
@@ -31,3 +32,11 @@ def authenticate_client() -> None:
 
 _ACTIVE_CLIENT_OF_KEY = select(ApiClient.id).where(ApiClient.key_hash == bindparam("key_hash"),
                                                    ApiClient.active.is_(True))
+
+
+def _load_client(key_hash: str) -> int | None:
+    return db.session.scalar(_ACTIVE_CLIENT_OF_KEY, {"key_hash": key_hash})
+
+
+# Renewed whenever a client is written: a disabled key is refused at the next request.
+_client_of_key = KeyedReadCache("api_clients", _load_client, maxsize=1_000)

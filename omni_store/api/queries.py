@@ -1,22 +1,29 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
 availability per location and on the marketplace, an order's appointment. Chain-wide on
 purpose: the callers are the e-commerce front and the ERP, not a store."""
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask_babel import get_locale
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from omni_store.catalog.models import Barcode, Offer, Product, Seller
+from omni_store.catalog.models import Barcode, Product
+from omni_store.catalog.read_models import OfferFacts, ProductFacts, SellerFacts, marketplace_token
+from omni_store.core.clock import utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
-from omni_store.inventory.services import BufferTable, atp
+from omni_store.inventory.services import BufferTable, atp, buffers_token
 from omni_store.network.models import Location
-from omni_store.network.snapshot import Site, network
+from omni_store.network.snapshot import Site, network, network_token
 from omni_store.orders.promise import (
     DeliveryOption,
     nearest_first,
     offers_in_stock,
     options_from,
+    levels_held,
     web_levels,
 )
 
@@ -45,11 +52,11 @@ class LocationAvailability:
 
 @dataclass(frozen=True)
 class Availability:
-    product: Product
+    product: ProductFacts
     web_atp: int  # summed over every active location, web buffers applied
     locations: list[LocationAvailability]  # nearest first, at most the limit asked
     locations_total: int
-    offers: list[tuple[Offer, Seller]]  # in stock, cheapest total first
+    offers: list[tuple[OfferFacts, SellerFacts]]  # in stock, cheapest total first
     options: list[DeliveryOption]  # the best few of each method, by date then price
 
 
@@ -115,20 +122,69 @@ def store_site(code: str) -> Site | None:
     return site if site is not None and site.is_store else None
 
 
-def availability(product: Product, store: Site | None, latitude: float | None,
+def availability(product: ProductFacts, store: Site | None, latitude: float | None,
                  longitude: float | None, limit: int,
                  options_per_method: int) -> Availability:
-    """Where the product is, on the marketplace, and the best ways to get it: five small
-    queries and the network read model, however many locations hold it."""
+    """Where the product is, on the marketplace, and the best ways to get it.
+
+    The answer is a function of the product's stock levels, read here every time, and of
+    read models that renew exactly (network, buffers, offers): the same levels and tokens
+    in the same minute give the same answer, kept in a bounded memo. Dates are worked out
+    from the start of the next minute, so a kept answer never promises earlier than a
+    fresh one would.
+    """
+    held = levels_held(product)
+    now = _next_minute(utcnow())
+    key = (product, store and store.id, latitude, longitude, limit, options_per_method, now,
+           str(get_locale()), network_token(), buffers_token(), marketplace_token(), held)
+    if (known := _answers.get(key)) is not None:
+        return known
     net = network()
-    levels = {site.id: (on_hand, web_atp) for site, on_hand, web_atp in web_levels(product, net)}
+    answer = _availability(product, store, latitude, longitude, limit, options_per_method,
+                           net, web_levels(product, net, held), now)
+    _answers.put(key, answer)
+    return answer
+
+
+def _availability(product, store, latitude, longitude, limit, options_per_method, net,
+                  levels, now) -> Availability:
+    by_site = {site.id: (on_hand, web_atp) for site, on_hand, web_atp in levels}
     offers = offers_in_stock(product)
     point = (latitude, longitude) if store is None and latitude is not None else None
-    nearest = [LocationAvailability(site, *levels[site.id], distance)
-               for site, distance in nearest_first(net, store, point, levels)[:limit]]
+    nearest = [LocationAvailability(site, *by_site[site.id], distance)
+               for site, distance in nearest_first(net, store, point, by_site)[:limit]]
     options = options_from(product, 1, [(net.site(site_id), web_atp)
-                                        for site_id, (_on_hand, web_atp) in levels.items()],
+                                        for site_id, (_on_hand, web_atp) in by_site.items()],
                            offers, net, store=store, latitude=latitude, longitude=longitude,
-                           per_method=options_per_method)
-    return Availability(product, sum(web_atp for _on_hand, web_atp in levels.values()), nearest,
-                        len(levels), offers, options)
+                           now=now, per_method=options_per_method)
+    return Availability(product, sum(web_atp for _on_hand, web_atp in by_site.values()),
+                        nearest, len(by_site), offers, options)
+
+
+def _next_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+class _Memo:
+    """A bounded, thread-safe memo: the least recently used answers go first."""
+
+    def __init__(self, maxsize: int):
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+        self._values: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._values[key] = value
+            if len(self._values) > self._maxsize:
+                self._values.popitem(last=False)
+
+
+_answers = _Memo(maxsize=4_096)

@@ -34,7 +34,7 @@ def product_json(product: Product, web_atp: int) -> dict:
         "name": product.name,
         "brand": product.brand,
         "category": product.category,
-        "eans": [barcode.code for barcode in product.barcodes],
+        "eans": list(product.eans),
         "price_cents": product.price_cents,
         "currency": CURRENCY,
         "web_atp": web_atp,

@@ -26,7 +26,8 @@ from omni_store.appointments import services as appointments
 from omni_store.appointments.models import Booking
 from omni_store.appointments.queries import booking_of
 from omni_store.catalog.models import Product
-from omni_store.catalog.queries import product_by_sku, products_by_sku
+from omni_store.catalog.queries import products_by_sku
+from omni_store.catalog.read_models import product_facts
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
@@ -119,7 +120,7 @@ def availability():
         store = queries.store_site(store_code)
         if store is None:
             raise parsing.field_error("store", _("Unknown store: %(code)s", code=store_code))
-    product = product_by_sku(sku)
+    product = product_facts(sku)
     if product is None:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=sku))
     found = queries.availability(product, store, latitude, longitude, limit, OPTIONS_PER_METHOD)

@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from omni_store.core.read_cache import watch
 from omni_store.extensions import db
 from omni_store.network.models import Location
 
@@ -67,3 +68,8 @@ class ApiClient(db.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+# The API keys' read model (core/read_cache) is renewed when a client changes: a key
+# disabled is refused at the next request.
+watch("api_clients", "api_client")

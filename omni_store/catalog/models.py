@@ -3,6 +3,7 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omni_store.core.read_cache import watch
 from omni_store.extensions import db
 
 
@@ -29,6 +30,10 @@ class Product(db.Model):
     @property
     def ean(self) -> str | None:
         return self.barcodes[0].code if self.barcodes else None
+
+    @property
+    def eans(self) -> list[str]:
+        return [barcode.code for barcode in self.barcodes]
 
     def __repr__(self) -> str:
         return f"<Product {self.sku}>"
@@ -76,3 +81,8 @@ class Offer(db.Model):
     @property
     def total_cents(self) -> int:
         return self.price_cents + self.shipping_cents
+
+
+# Read models of this process (core/read_cache) renewed when these tables change.
+watch("catalog", "product", "barcode")
+watch("marketplace", "offer", "seller")

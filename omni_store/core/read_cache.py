@@ -9,6 +9,7 @@ again (a test emptying every table) never comes back with a token a process stil
 Without a row (nothing written since the table was emptied) nothing is kept.
 """
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -81,6 +82,7 @@ def _create_triggers(_metadata, connection, **_kw) -> None:
 
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class ReadCache(Generic[T]):
@@ -102,6 +104,47 @@ class ReadCache(Generic[T]):
                 if token != self._token:
                     self._value, self._token = self._load(), token
         return self._value
+
+    def token(self) -> int | None:
+        """The read model's token as this transaction sees it (part of a memo's key)."""
+        return _tokens().get(self.name)
+
+
+class KeyedReadCache(Generic[K, T]):
+    """Values worked out one key at a time from a read model's tables (a product by its
+    SKU, the offers of a product), all dropped when the read model's token moves; the
+    least recently used go first beyond `maxsize`, so memory stays bounded."""
+
+    def __init__(self, name: str, load: Callable[[K], T], maxsize: int):
+        self.name = name
+        self._load = load
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+        self._token: int | None = None
+        self._values: OrderedDict[K, T] = OrderedDict()
+
+    def get(self, key: K) -> T:
+        token = _tokens().get(self.name)
+        if token is None:
+            return self._load(key)
+        with self._lock:
+            if token != self._token:
+                self._values.clear()
+                self._token = token
+            elif key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = self._load(key)
+        with self._lock:
+            if token == self._token:  # not renewed meanwhile by a newer reader
+                self._values[key] = value
+                if len(self._values) > self._maxsize:
+                    self._values.popitem(last=False)
+        return value
+
+    def token(self) -> int | None:
+        """The read model's token as this transaction sees it (part of a memo's key)."""
+        return _tokens().get(self.name)
 
 
 # The tokens as this transaction sees them, read once until it writes or ends: a request

@@ -5,12 +5,14 @@ goes negative and allocations never exceed what is on hand minus the channel's b
 plus one ledger row, in the caller's transaction. A guard that fails changes nothing.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
 from omni_store.catalog.models import Product
 from omni_store.core.clock import utcnow
+from omni_store.core.read_cache import KeyedReadCache
 from omni_store.core.errors import InvalidInput, NotAvailable
 from omni_store.extensions import db
 from omni_store.inventory.models import (
@@ -182,6 +184,31 @@ def _most_specific(buffers: list) -> int:
     if not buffers:
         return 0
     return max(buffers, key=buffer_specificity).quantity
+
+
+class _ProductScope(NamedTuple):
+    id: int
+    category: str
+
+
+def _load_buffers(key: tuple[Channel, int, str]) -> tuple[int, dict[int, int]]:
+    channel, *scope = key
+    product = _ProductScope(*scope)
+    return BufferTable(channel, [product]).of(product)
+
+
+_buffers_of = KeyedReadCache("buffers", _load_buffers, maxsize=50_000)
+
+
+def buffers_of(channel: Channel, product) -> tuple[int, dict[int, int]]:
+    """`BufferTable.of` from this process's read model of the buffers (never stale): the
+    hot read paths ask it for the same products many times a second. Read-only."""
+    return _buffers_of.get((channel, product.id, product.category))
+
+
+def buffers_token() -> int | None:
+    """Changes whenever a buffer does: part of a memo's key."""
+    return _buffers_of.token()
 
 
 def buffer_for(channel: Channel, location_id: int, product: Product) -> int:

@@ -23,12 +23,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import bindparam, select
 
-from omni_store.catalog.models import Offer, Product, Seller
+from omni_store.catalog.models import Product
+from omni_store.catalog.read_models import OfferFacts, SellerFacts
+from omni_store.catalog.read_models import offers_in_stock as marketplace_offers
 from omni_store.core.clock import as_utc, utcnow
 from omni_store.core.i18n import Phrasebook, phrasebook
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
-from omni_store.inventory.services import BufferTable
+from omni_store.inventory.services import buffers_of
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import LocationKind
 from omni_store.network.snapshot import Network, OpeningSpans, Route, Site, network
@@ -199,7 +201,7 @@ def delivery_options(product: Product, quantity: int = 1, *, store=None,
 
 
 def options_from(product: Product, quantity: int, sources: Iterable[tuple[Site, int]],
-                 offers: Iterable[tuple[Offer, Seller]], net: Network, *, store=None,
+                 offers: Iterable[tuple[OfferFacts, SellerFacts]], net: Network, *, store=None,
                  latitude: float | None = None, longitude: float | None = None,
                  now: datetime | None = None, per_method: int | None = None
                  ) -> list[DeliveryOption]:
@@ -305,14 +307,19 @@ _LEVELS_OF_PRODUCT = (select(_levels.location_id, _levels.on_hand, _levels.alloc
                       .where(_levels.product_id == bindparam("product_id"), _levels.on_hand > 0))
 
 
-def web_levels(product: Product, net: Network) -> list[tuple[Site, int, int]]:
-    """(site, on hand, web ATP) of each active location holding the product: two queries."""
-    chain_wide, per_location = BufferTable(Channel.WEB, [product]).of(product)
+def levels_held(product: Product) -> tuple[tuple[int, int, int], ...]:
+    """(location id, on hand, allocated) wherever the product is on hand: one query."""
+    return tuple(db.session.execute(_LEVELS_OF_PRODUCT, {"product_id": product.id}).all())
+
+
+def web_levels(product: Product, net: Network,
+               levels: Iterable[tuple[int, int, int]] | None = None) -> list[tuple[Site, int, int]]:
+    """(site, on hand, web ATP) of each active location holding the product."""
+    chain_wide, per_location = buffers_of(Channel.WEB, product)
     buffer_at = per_location.get
     sites = net.sites
     found = []
-    for location_id, on_hand, allocated in db.session.execute(_LEVELS_OF_PRODUCT,
-                                                              {"product_id": product.id}):
+    for location_id, on_hand, allocated in levels_held(product) if levels is None else levels:
         site = sites[location_id]
         if site.active:
             web_atp = on_hand - allocated - buffer_at(location_id, chain_wide)
@@ -324,16 +331,9 @@ def sources_with_web_atp(product: Product, net: Network) -> list[tuple[Site, int
     return [(site, web_atp) for site, _on_hand, web_atp in web_levels(product, net) if web_atp]
 
 
-_OFFERS_IN_STOCK = (
-    select(Offer, Seller).join(Offer.seller)
-    .where(Offer.product_id == bindparam("product_id"), Offer.stock >= bindparam("quantity"))
-    .order_by(Offer.price_cents + Offer.shipping_cents, Seller.rating.desc(), Offer.id))
-
-
-def offers_in_stock(product: Product, quantity: int = 1) -> list[tuple[Offer, Seller]]:
+def offers_in_stock(product: Product, quantity: int = 1) -> list[tuple[OfferFacts, SellerFacts]]:
     """Marketplace offers with `quantity` units in stock, cheapest total first."""
-    return list(db.session.execute(_OFFERS_IN_STOCK,
-                                   {"product_id": product.id, "quantity": quantity}).all())
+    return marketplace_offers(product.id, quantity)
 
 
 @dataclass(frozen=True)
@@ -419,7 +419,7 @@ class _Context:
         return _Draft(date, self.chain_price, way.distance_km, source.code, method, source,
                       journey)
 
-    def marketplace(self, offer: Offer, seller: Seller) -> _Draft:
+    def marketplace(self, offer: OfferFacts, seller: SellerFacts) -> _Draft:
         delivered = self.now + timedelta(days=offer.lead_time_days)
         total = offer.price_cents * self.quantity + offer.shipping_cents
         return _Draft(delivered, total, None, seller.code, OptionMethod.MARKETPLACE,
