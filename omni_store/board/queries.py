@@ -48,17 +48,37 @@ def day_bounds(store: Location, day: date) -> tuple[datetime, datetime]:
 # --- the day's completions -------------------------------------------------------------
 
 
-def done_events(day: date) -> list[Row]:
-    """Each task finished that day at the store (task_id, kind, actor_id, at): one read that
-    the counts by kind, the people and the hourly chart all count from."""
+@dataclass(frozen=True)
+class Completions:
+    done: list[Row]  # each task finished that day: task_id, kind, actor_id, at
+    claims: dict[int, list[datetime]]  # when each of those tasks was claimed
+
+
+def completions(day: date) -> Completions:
+    """The tasks finished that day at the store and when each was claimed, in one read: the
+    counts by kind, the people and the hourly chart all count from it."""
     store = current_store()
     start, end = day_bounds(store, day)
-    return db.session.execute(
-        select(TaskEvent.task_id, Task.kind, TaskEvent.actor_id, TaskEvent.created_at.label("at"))
+    that_day = (TaskEvent.created_at >= start, TaskEvent.created_at < end)
+    finished = (
+        select(TaskEvent.task_id).join(Task)
+        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE, *that_day)
+    )
+    found = Completions([], defaultdict(list))
+    for event in db.session.execute(
+        select(TaskEvent.task_id, Task.kind, TaskEvent.actor_id, TaskEvent.created_at.label("at"),
+               TaskEvent.to_status)
         .join(Task)
-        .where(Task.location_id == store.id, TaskEvent.to_status == TaskStatus.DONE,
-               TaskEvent.created_at >= start, TaskEvent.created_at < end)
-    ).all()
+        .where(TaskEvent.task_id.in_(finished),
+               or_(and_(TaskEvent.to_status == TaskStatus.DONE, *that_day),
+                   and_(TaskEvent.from_status == TaskStatus.OPEN,
+                        TaskEvent.to_status == TaskStatus.IN_PROGRESS)))
+    ):
+        if event.to_status == TaskStatus.DONE:
+            found.done.append(event)
+        else:
+            found.claims[event.task_id].append(event.at)
+    return found
 
 
 # --- tasks by kind ----------------------------------------------------------------------
@@ -78,7 +98,7 @@ class KindCounts:
         return any((self.open, self.in_progress, self.exception, self.created, self.done))
 
 
-def task_counts(day: date, done: list[Row]) -> list[KindCounts]:
+def task_counts(day: date, done: Completions) -> list[KindCounts]:
     """Per task kind: current open work (today) and what was created and finished that day."""
     store = current_store()
     start, end = day_bounds(store, day)
@@ -97,10 +117,30 @@ def task_counts(day: date, done: list[Row]) -> list[KindCounts]:
         .group_by(Task.kind)
     ):
         counts[TaskKind(kind)].created = number
-    finished = {event.task_id: event.kind for event in done}  # a task finished twice counts once
+    finished = {event.task_id: event.kind for event in done.done}  # a task finished twice counts once
     for kind, number in Counter(finished.values()).items():
         counts[TaskKind(kind)].done = number
     return [entry for entry in counts.values() if entry.any]
+
+
+# --- today's open work -----------------------------------------------------------------
+
+
+def open_work(now: datetime) -> list[Row]:
+    """Today's open tasks that the alerts or "who does what" show, soonest due first: those
+    due within AT_RISK or late, and every claimed one. One read, as plain rows."""
+    store = current_store()
+    return db.session.execute(
+        select(Task.id, Task.kind, Task.status, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
+               User.name.label("assignee_name"), Product.name.label("product_name"),
+               Order.number.label("order_number"))
+        .outerjoin(User, User.id == Task.assignee_id)
+        .outerjoin(Product, Product.id == Task.product_id)
+        .outerjoin(Order, Order.id == Task.order_id)
+        .where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
+               or_(Task.due_at < now + AT_RISK, Task.status == TaskStatus.IN_PROGRESS))
+        .order_by(Task.due_at, Task.id)
+    ).all()
 
 
 # --- late and at risk -------------------------------------------------------------------
@@ -118,32 +158,19 @@ class Alert:
     kind: AlertKind
     due_at: datetime
     late: bool
-    task: Row | None = None  # id, kind, priority, quantity, assignee_id, assignee_name, product_name, order_number
+    task: Row | None = None  # a row of open_work
     order: Row | None = None  # number, status, first_name (the customer's)
     run: DockRun | None = None
 
 
-def alerts(runs: list[DockRun]) -> list[Alert]:
-    """Everything due within AT_RISK or already past, soonest first: open tasks, pickup
-    promises not ready, shuttle cut-offs with parcels still missing, appointments whose
-    items are not ready."""
+def alerts(runs: list[DockRun], work: list[Row], now: datetime) -> list[Alert]:
+    """Everything due within AT_RISK or already past, soonest first: open tasks (from
+    open_work), pickup promises not ready, shuttle cut-offs with parcels still missing,
+    appointments whose items are not ready."""
     store = current_store()
-    now = utcnow()
     horizon = now + AT_RISK
-    # Plain rows of what an alert shows: the list is long on a busy day.
-    found = [
-        Alert(AlertKind.TASK, task.due_at, task.due_at < now, task=task)
-        for task in db.session.execute(
-            select(Task.id, Task.kind, Task.due_at, Task.priority, Task.quantity, Task.assignee_id,
-                   User.name.label("assignee_name"), Product.name.label("product_name"),
-                   Order.number.label("order_number"))
-            .outerjoin(User, User.id == Task.assignee_id)
-            .outerjoin(Product, Product.id == Task.product_id)
-            .outerjoin(Order, Order.id == Task.order_id)
-            .where(Task.location_id == store.id, Task.status.in_(OPEN_TASK_STATUSES),
-                   Task.due_at < horizon)
-        )
-    ]
+    found = [Alert(AlertKind.TASK, task.due_at, task.due_at < now, task=task)
+             for task in work if task.due_at < horizon]
     promises, appointments = [], []
     for order in db.session.execute(
         select(Order.number, Order.status, Order.delivery_method, Order.promised_at, Order.appointment_at,
@@ -174,7 +201,7 @@ def alerts(runs: list[DockRun]) -> list[Alert]:
 @dataclass
 class Person:
     user: User
-    working_on: list[Row] = field(default_factory=list)  # claimed now (today only): id, kind, order_number
+    working_on: list[Row] = field(default_factory=list)  # claimed now (today only): rows of open_work
     done: int = 0  # tasks they finished that day
     average: timedelta | None = None  # from claim (or assignment) to done, that day
 
@@ -183,34 +210,21 @@ class Person:
         return None if self.average is None else round(self.average.total_seconds() / 60)
 
 
-def people(day: date, done: list[Row]) -> list[Person]:
-    """Who does what: each active person of the store, busiest first."""
+def people(done: Completions, work: list[Row]) -> list[Person]:
+    """Who does what: each active person of the store, busiest first; what they are on now
+    comes from today's open work (none for a past day)."""
     store = current_store()
     by_user = {user.id: Person(user) for user in db.session.scalars(
         select(User).where(User.store_id == store.id, User.active.is_(True)).order_by(User.name))}
-    if day == today_at(store):
-        for task in db.session.execute(
-            select(Task.id, Task.kind, Task.assignee_id, Order.number.label("order_number"))
-            .outerjoin(Order, Order.id == Task.order_id)
-            .where(Task.location_id == store.id, Task.status == TaskStatus.IN_PROGRESS,
-                   Task.assignee_id.in_(by_user))
-            .order_by(Task.due_at)
-        ):
+    for task in work:
+        if task.status == TaskStatus.IN_PROGRESS and task.assignee_id in by_user:
             by_user[task.assignee_id].working_on.append(task)
-    claims = defaultdict(list)
-    for task_id, claimed_at in db.session.execute(
-        select(TaskEvent.task_id, TaskEvent.created_at)
-        .where(TaskEvent.task_id.in_({event.task_id for event in done}),
-               TaskEvent.from_status == TaskStatus.OPEN,
-               TaskEvent.to_status == TaskStatus.IN_PROGRESS)
-    ):
-        claims[task_id].append(claimed_at)
     durations = defaultdict(list)
-    for task_id, _kind, actor_id, done_at in done:
+    for task_id, _kind, actor_id, done_at, _status in done.done:
         if actor_id not in by_user:
             continue
         by_user[actor_id].done += 1
-        started = [at for at in claims[task_id] if at <= done_at]
+        started = [at for at in done.claims.get(task_id, ()) if at <= done_at]
         if started:
             durations[actor_id].append(done_at - max(started))
     for user_id, spans in durations.items():
@@ -349,12 +363,12 @@ class HourBar:
     due: int  # tasks due in that hour (cancelled ones excepted)
 
 
-def hourly(day: date, done_that_day: list[Row]) -> list[HourBar]:
+def hourly(day: date, done_that_day: Completions) -> list[HourBar]:
     """Completions per local hour against tasks due per hour, over the opening hours."""
     store = current_store()
     start, end = day_bounds(store, day)
     zone = ZoneInfo(store.timezone)
-    done = Counter(event.at.astimezone(zone).hour for event in done_that_day)
+    done = Counter(event.at.astimezone(zone).hour for event in done_that_day.done)
     due = Counter(at.astimezone(zone).hour for at in db.session.scalars(
         select(Task.due_at).where(Task.location_id == store.id, Task.status.in_(NOT_CANCELLED),
                                   Task.due_at >= start, Task.due_at < end)))
@@ -405,12 +419,13 @@ def board_for(day: date) -> Board:
     start, end = day_bounds(store, day)
     # Today's dock also carries earlier runs still holding parcels; a past day shows its own.
     runs = [run for run in dock_runs(day) if is_today or start <= run.departure_at < end]
-    done = done_events(day)
+    now, done = utcnow(), completions(day)
+    work = open_work(now) if is_today else []
     return Board(
-        store=store, day=day, is_today=is_today, now=utcnow(),
+        store=store, day=day, is_today=is_today, now=now,
         counts=task_counts(day, done),
-        alerts=alerts(runs) if is_today else [],
-        people=people(day, done),
+        alerts=alerts(runs, work, now) if is_today else [],
+        people=people(done, work),
         runs=runs,
         waiting=waiting_for_pickup() if is_today else [],
         appointments=appointments(day),

@@ -6,8 +6,9 @@ from flask_login import login_user
 
 from omni_store.board import queries
 from omni_store.board.queries import HourBar, KindCounts
-from omni_store.tasks.models import TaskKind
-from tests.board.conftest import paris
+from omni_store.tasks.models import TaskKind, TaskStatus
+from tests import factories
+from tests.board.conftest import NOW, paris
 
 TODAY = date(2026, 3, 10)
 YESTERDAY = date(2026, 3, 9)
@@ -20,20 +21,23 @@ def as_manager(app, day):
         yield day
 
 
-def test_the_days_completions_are_read_once_for_every_figure(as_manager):
+def test_the_days_completions_and_their_claims_are_read_once_for_every_figure(as_manager):
     day = as_manager
 
-    found = sorted((e.task_id, e.kind, e.actor_id, e.at) for e in queries.done_events(TODAY))
+    found = queries.completions(TODAY)
 
-    assert found == [
+    assert sorted((e.task_id, e.kind, e.actor_id, e.at) for e in found.done) == [
         (day.tasks.pick_a.id, TaskKind.PICK, day.alice.id, paris(10, 20)),
         (day.tasks.pick_b.id, TaskKind.PICK, day.alice.id, paris(11, 40)),
         (day.tasks.isolate.id, TaskKind.ISOLATE, day.bob.id, paris(12, 10)),
     ]
+    # Only the finished tasks' claims: bob's pack is claimed, not finished.
+    assert found.claims == {day.tasks.pick_a.id: [paris(10)], day.tasks.pick_b.id: [paris(11)],
+                            day.tasks.isolate.id: [paris(12)]}
 
 
 def test_tasks_by_kind_and_status(as_manager):
-    counts = {entry.kind: entry for entry in queries.task_counts(TODAY, queries.done_events(TODAY))}
+    counts = {entry.kind: entry for entry in queries.task_counts(TODAY, queries.completions(TODAY))}
 
     assert counts == {
         TaskKind.PICK: KindCounts(TaskKind.PICK, exception=1, created=3, done=2),
@@ -45,11 +49,22 @@ def test_tasks_by_kind_and_status(as_manager):
     }
 
 
+def test_open_work_is_what_is_due_soon_or_late_and_what_someone_is_on(as_manager):
+    day = as_manager
+    later_but_claimed = factories.task_with_history(day.rivoli, TaskKind.COUNT, paris(9), paris(19),
+                                                    [(TaskStatus.IN_PROGRESS, day.alice, paris(13))])
+
+    found = [task.id for task in queries.open_work(NOW)]
+
+    # The 18:00 count nobody is on is neither; the stopped short pick is not open.
+    assert found == [day.tasks.pack.id, day.tasks.restock.id, later_but_claimed.id]
+
+
 def test_late_and_at_risk_first_soonest_first(as_manager):
     day = as_manager
-    runs = queries.dock_runs(TODAY)
+    runs, work = queries.dock_runs(TODAY), queries.open_work(NOW)
 
-    found = [(a.kind, a.due_at, a.late) for a in queries.alerts(runs)]
+    found = [(a.kind, a.due_at, a.late) for a in queries.alerts(runs, work, NOW)]
 
     assert found == [
         ("task", paris(13, 50), True),  # bob's pack
@@ -58,7 +73,7 @@ def test_late_and_at_risk_first_soonest_first(as_manager):
         ("promise", paris(14, 15), False),  # pickup promised, still picking
         ("task", paris(14, 20), False),  # the restock
     ]
-    alerts = queries.alerts(runs)
+    alerts = queries.alerts(runs, work, NOW)
     assert alerts[0].task.id == day.tasks.pack.id
     assert alerts[2].order.number == "W-APPT1"
     assert alerts[3].order.number == "W-PROMISE"
@@ -69,7 +84,7 @@ def test_who_does_what(as_manager):
     day = as_manager
 
     found = [(p.user.email, [t.id for t in p.working_on], p.done, p.average_minutes)
-             for p in queries.people(TODAY, queries.done_events(TODAY))]
+             for p in queries.people(queries.completions(TODAY), queries.open_work(NOW))]
 
     assert found == [
         ("bob@test.example", [day.tasks.pack.id], 1, 10),
@@ -106,7 +121,7 @@ def test_short_picks_with_where_they_were_resourced(as_manager):
 
 
 def test_finished_against_due_per_hour(as_manager):
-    bars = queries.hourly(TODAY, queries.done_events(TODAY))
+    bars = queries.hourly(TODAY, queries.completions(TODAY))
 
     assert [bar.hour for bar in bars] == list(range(9, 20))  # open 09:00-20:00
     assert [bar for bar in bars if bar.done or bar.due] == [
