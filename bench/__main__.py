@@ -18,6 +18,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from bench.measured import measured_requests
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
 WARM_UP_SECONDS = 1  # each worker compiles templates and fills caches before it is measured
+NOISY_RETRIES = 1  # a load disturbed by other processes is measured once more
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -54,23 +56,55 @@ def parse_arguments() -> argparse.Namespace:
     return arguments
 
 
-def measure(port: int, request: http_load.Request, arguments, key_prefix: str) -> dict:
-    """Probe, warm up, load, time one connection, probe again; nothing is measured on a wrong answer."""
-    problem = http_load.probe(port, request)
-    if problem:
-        return {"error": problem}
-    try:
-        http_load.wrk(port, request, WARM_UP_SECONDS, arguments.threads, arguments.connections,
-                      f"{key_prefix}w")
-        load = http_load.wrk(port, request, arguments.duration, arguments.threads, arguments.connections,
-                             f"{key_prefix}l")
+class Measurer:
+    """Loads requests with the run's settings, measuring again once what neighbours disturbed."""
+
+    def __init__(self, arguments: argparse.Namespace, our_pids: Callable[[], set[int]]):
+        self.arguments = arguments
+        self.our_pids = our_pids  # the processes serving the bench (workers, database backends)
+
+    def _load(self, port: int, request: http_load.Request, seconds: int, threads: int, connections: int,
+              key_prefix: str) -> tuple[http_load.Load, float]:
+        with http_load.cpu_of_others(self.our_pids()) as neighbours:
+            load = http_load.wrk(port, request, seconds, threads, connections, key_prefix)
+        return load, neighbours["others_cpu"]
+
+    def measure(self, port: int, request: http_load.Request, key_prefix: str,
+                floor: tuple[int, http_load.Request] | None = None) -> dict:
+        """Probe, then (floor load,) warm-up, load and one connection, then probe again; nothing
+        is measured on a wrong answer. Of two tries, the one the neighbours disturbed least."""
+        problem = http_load.probe(port, request)
+        if problem:
+            return {"error": problem}
+        kept = None
+        try:
+            for attempt in range(1 + NOISY_RETRIES):
+                tried = self._attempt(port, request, f"{key_prefix}-{attempt}", floor)
+                if kept is None or tried["others_cpu"] < kept["others_cpu"]:
+                    kept = tried | {"kept_try": attempt + 1}
+                if tried["others_cpu"] <= http_load.NOISY_SHARE:
+                    break
+        except subprocess.CalledProcessError as failed:
+            return {"error": f"wrk failed: {failed.stderr.strip()[:200]}"}
+        return kept | {"tries": attempt + 1, "probe_after": http_load.probe(port, request)}
+
+    def _attempt(self, port: int, request: http_load.Request, key_prefix: str,
+                 floor: tuple[int, http_load.Request] | None) -> dict:
+        threads, connections = self.arguments.threads, self.arguments.connections
+        tried, disturbed = {}, []
+        if floor is not None:
+            floor_load, others = self._load(*floor, self.arguments.duration, threads, connections, "")
+            tried["floor_req_per_s"] = round(floor_load.per_second, 1)
+            disturbed.append(others)
+        http_load.wrk(port, request, WARM_UP_SECONDS, threads, connections, f"{key_prefix}w")
+        load, others = self._load(port, request, self.arguments.duration, threads, connections,
+                                  f"{key_prefix}l")
+        disturbed.append(others)
         # wrk stops at its deadline; the workers still serve the connections queued for them.
         time.sleep(load.p99_ms * 2 / 1000 + 0.5)
-        single = http_load.wrk(port, request, arguments.single_duration, 1, 1, f"{key_prefix}s")
-    except subprocess.CalledProcessError as failed:
-        return {"error": f"wrk failed: {failed.stderr.strip()[:200]}"}
-    return {"load": load.as_json(), "single": single.as_json(),
-            "probe_after": http_load.probe(port, request)}
+        single, others = self._load(port, request, self.arguments.single_duration, 1, 1, f"{key_prefix}s")
+        disturbed.append(others)
+        return tried | {"load": load.as_json(), "single": single.as_json(), "others_cpu": max(disturbed)}
 
 
 def http_request(measured, sessions: dict[str, http_load.SignedIn]) -> http_load.Request:
@@ -87,43 +121,45 @@ def http_request(measured, sessions: dict[str, http_load.SignedIn]) -> http_load
 FLOOR_PATHS = {"constant": "/", "availability_sql": f"/availability?sku={in_process.HELD_EVERYWHERE_SKU}"}
 
 
-def measure_floors(url: str, arguments, run_id: str) -> dict:
-    with http_load.Gunicorn("bench.floor_app:app", url, arguments.workers) as server:
-        return {key: measure(server.port, http_load.Request("GET", path, 200), arguments, f"{run_id}-{key}")
-                for key, path in FLOOR_PATHS.items()}
+def floor_of(measured) -> str:
+    return "availability_sql" if measured.kind == "availability" else "constant"
 
 
-def combined_floors(before: dict, after: dict) -> dict:
-    """The floors measured before and after the app: the machine is shared, this shows its noise."""
-    floors = {}
-    for key in FLOOR_PATHS:
-        measured = [floor for floor in (before[key], after[key]) if "error" not in floor]
-        floors[key] = {"before_app": before[key], "after_app": after[key]}
-        if measured:
-            rates = [floor["load"]["req_per_s"] for floor in measured]
-            floors[key] |= {"req_per_s": round(sum(rates) / len(rates), 1),
-                            "req_per_s_range": [min(rates), max(rates)],
-                            "load": measured[0]["load"], "single": measured[0]["single"]}
-        else:
-            floors[key]["error"] = before[key]["error"]
-    return floors
+def measure_over_http(url: str, requests: list, arguments, run_id: str) -> tuple[dict, dict, dict]:
+    """The floors, then each request right after a load of its floor, which gives its share.
 
-
-def measure_app(url: str, requests: list, arguments, run_id: str) -> tuple[dict, dict]:
+    The machine is shared: a floor loaded just before the request it is compared with sees
+    the same neighbours; the floor rows show the spread of all those loads.
+    """
+    floor_requests = {key: http_load.Request("GET", path, 200) for key, path in FLOOR_PATHS.items()}
     rows = {}
-    with http_load.Gunicorn("app:app", url, arguments.workers) as server:
-        sessions = {user: http_load.sign_in(server.port, user)
+    with (http_load.Gunicorn("bench.floor_app:app", url, arguments.workers) as floor_server,
+          http_load.Gunicorn("app:app", url, arguments.workers) as app_server):
+        measurer = Measurer(arguments, lambda: floor_server.worker_pids() | app_server.worker_pids()
+                            | databases.backend_pids(url))
+        floors = {key: measurer.measure(floor_server.port, request, f"{run_id}-{key}")
+                  for key, request in floor_requests.items()}
+        floor_rates = {key: [floor["load"]["req_per_s"]] for key, floor in floors.items() if "load" in floor}
+        sessions = {user: http_load.sign_in(app_server.port, user)
                     for user in sorted({m.user for m in requests if m.user})}
         for measured in requests:
             print(f"    {measured.key}", flush=True)
-            rows[measured.key] = {"label": measured.label, "kind": measured.kind, "method": measured.method,
-                                  "path": measured.path} | measure(
-                server.port, http_request(measured, sessions), arguments, f"{run_id}-{measured.key}")
-        rss = server.worker_rss_mb()
-        details = {"worker_rss_mb": rss, "worker_rss_mb_max": max(rss),
-                   "workers_replaced": server.workers_replaced(),
-                   "logged_errors": server.logged_errors()[:20]}
-    return rows, details
+            floor = floor_of(measured)
+            row = rows[measured.key] = {"label": measured.label, "kind": measured.kind,
+                                        "method": measured.method, "path": measured.path}
+            paired_floor = (floor_server.port, floor_requests[floor]) if floor in floor_rates else None
+            row |= measurer.measure(app_server.port, http_request(measured, sessions),
+                                    f"{run_id}-{measured.key}", paired_floor)
+            if "floor_req_per_s" in row:
+                floor_rates[floor].append(row["floor_req_per_s"])
+        rss = app_server.worker_rss_mb()
+        server = {"worker_rss_mb": rss, "worker_rss_mb_max": max(rss),
+                  "workers_replaced": app_server.workers_replaced(),
+                  "logged_errors": app_server.logged_errors()[:20]}
+    for key, rates in floor_rates.items():
+        floors[key] |= {"req_per_s": round(sum(rates) / len(rates), 1),
+                        "req_per_s_range": [min(rates), max(rates)], "loads": len(rates)}
+    return floors, rows, server
 
 
 def run_target(target: databases.Target, arguments) -> dict:
@@ -140,12 +176,8 @@ def run_target(target: databases.Target, arguments) -> dict:
             sourcing = in_process.time_sourcing(app, fixtures)
             ledger_before = in_process.ledger(app, fixtures.order_skus)
         load_average = [os.getloadavg()[0]]
-        print("  floors", flush=True)
-        floors_before = measure_floors(url, arguments, f"{run_id}-before")
-        print("  app", flush=True)
-        rows, server = measure_app(url, requests, arguments, run_id)
-        print("  floors again", flush=True)
-        floors_after = measure_floors(url, arguments, f"{run_id}-after")
+        print("  over HTTP", flush=True)
+        floors, rows, server = measure_over_http(url, requests, arguments, run_id)
         load_average.append(os.getloadavg()[0])
         with in_process.app_for(url) as app:
             ledger_after = in_process.ledger(app, fixtures.order_skus)
@@ -156,7 +188,7 @@ def run_target(target: databases.Target, arguments) -> dict:
         "fixtures": {"pick_task_id": fixtures.pick_task_id, "pick_units_left": fixtures.pick_units_left,
                      "ready_order_id": fixtures.ready_order_id, "order_skus": fixtures.order_skus,
                      "order_store": fixtures.order_store},
-        "floors": combined_floors(floors_before, floors_after), "requests": rows,
+        "floors": floors, "requests": rows,
         "statements": statements, "sourcing": sourcing,
         "server": server, "oversell": in_process.oversell_check(ledger_before, ledger_after),
         "load_average_1min": load_average, "seconds": round(time.perf_counter() - started, 1),
@@ -193,13 +225,10 @@ def main() -> None:
             target = databases.Target(database, scale, arguments.chain_options, arguments.pg_server)
             results["runs"].append(run_target(target, arguments))
     results["seconds"] = round(time.perf_counter() - started, 1)
-    arguments.output.write_text(json.dumps(results, indent=2) + "\n")
+    results["markdown"] = "\n\n".join([report.preamble(results), report.table(results), report.LEGEND])
+    arguments.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print()
-    print(report.preamble(results))
-    print()
-    print(report.table(results))
-    print()
-    print(report.LEGEND)
+    print(results["markdown"])
     print(f"\n{arguments.output} written in {results['seconds']:.0f} s", file=sys.stderr)
 
 

@@ -118,6 +118,16 @@ def ensure_built(target: Target, rebuild: bool) -> dict:
     return {"database": name, "obtained": "built", "build_seconds": round(time.perf_counter() - started, 1)}
 
 
+def backend_pids(url: str) -> set[int]:
+    """The PostgreSQL server processes connected to this database (none for SQLite)."""
+    if not url.startswith("postgresql"):
+        return set()
+    server, _slash, name = url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))
+        return {pid for (pid,) in rows}
+
+
 @contextmanager
 def working_copy(target: Target, built: str):
     """A fresh copy of the built database for one run, at the checkout's migration, dropped

@@ -4,7 +4,9 @@
     GET /availability?sku=...
                           the availability read as raw SQL through the app's own driver
                           (sqlite3 or psycopg 3): the product's stock levels at the active
-                          locations joined to the location, the web buffers, ATP in Python
+                          locations joined to the location, the web buffers, ATP in Python;
+                          it answers the chain's web ATP and how many locations hold the
+                          product (the read, not the size of a response listing them all)
 
 DATABASE_URL is the app's (sqlite:///path or postgresql+psycopg://...). One connection
 per worker process, opened on its first request (after gunicorn forked it).
@@ -70,8 +72,6 @@ def availability():
                     if b[0] in (None, location_id)]
         return max(matching, key=lambda m: m[0])[1] if matching else 0
 
-    return jsonify({"sku": sku, "locations": [
-        {"code": code, "name": name, "kind": kind, "city": city, "on_hand": on_hand,
-         "web_atp": max(on_hand - allocated - buffer_at(location_id), 0)}
-        for location_id, code, name, kind, city, on_hand, allocated, _p, _c in levels
-    ]})
+    web_atp = sum(max(on_hand - allocated - buffer_at(location_id), 0)
+                  for location_id, _code, _name, _kind, _city, on_hand, allocated, _p, _c in levels)
+    return jsonify({"sku": sku, "locations": len(levels), "web_atp": web_atp})

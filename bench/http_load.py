@@ -3,11 +3,13 @@ import http.client
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -19,6 +21,9 @@ WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
 DEMO_PASSWORD = "demo"
 # A slow response under load is a figure; wrk's default 2 s would count it as an error instead.
 WRK_TIMEOUT = "10s"
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# Other processes using more of the machine's CPU than this during a load disturbed it.
+NOISY_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,44 @@ class Gunicorn:
         """Tracebacks and worker timeouts gunicorn wrote: a 5xx or a dying worker leaves one."""
         return [line for line in self.log_text().splitlines()
                 if "Traceback" in line or "WORKER TIMEOUT" in line or "ERROR" in line]
+
+
+# --- the neighbours: the machine is shared ------------------------------------------------
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine, in clock ticks summed over its CPUs."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def _process_jiffies(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that was replaced
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+@contextmanager
+def cpu_of_others(ours: set[int]):
+    """Yields a dict that gets, after the block, the share of the machine's CPU (0 to 1) used
+    by processes other than `ours` and wrk (the bench's own child)."""
+    share: dict[str, float] = {}
+    busy_before, total_before = _machine_jiffies()
+    ours_before = _process_jiffies(ours)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    yield share
+    busy_after, total_after = _machine_jiffies()
+    ours_used = _process_jiffies(ours) - ours_before
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_used = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * TICKS_PER_SECOND
+    others = busy_after - busy_before - ours_used - wrk_used
+    share["others_cpu"] = round(max(others, 0) / max(total_after - total_before, 1), 2)
 
 
 # --- plain HTTP: sign in, probe --------------------------------------------------------

@@ -1,6 +1,7 @@
 """The markdown table of a bench run, each chain-scale cell marked against its target."""
+from bench.http_load import NOISY_SHARE
 
-MET, MISSED, FLAG = "✓", "✗", "⚠"
+MET, MISSED, FLAG, NOISY = "✓", "✗", "⚠", "~"
 
 # DESIGN §11 and issue 9; they apply at chain scale.
 AVAILABILITY_MIN_PER_S = 1000
@@ -30,10 +31,9 @@ def _throughput_cell(run: dict, row: dict) -> str:
         return f"{FLAG} {row['error'][:40]}"
     load = row["load"]
     per_s = _successes_per_s(load)
-    floor_key = "availability_sql" if row["kind"] == "availability" else "constant"
-    floor = run["floors"][floor_key].get("req_per_s", 0)
+    floor = row.get("floor_req_per_s", 0)
     share = per_s / floor if floor else 0.0
-    cell = f"{_number(per_s)} ({share:.0%})"
+    cell = f"{NOISY if row['others_cpu'] > NOISY_SHARE else ''}{_number(per_s)} ({share:.0%})"
     met = None
     if run["scale"] == "chain":
         if row["kind"] == "availability":
@@ -151,6 +151,10 @@ def preamble(results: dict) -> str:
         if run["server"]["logged_errors"]:
             lines.append(f"- {FLAG} {_column_title(run)}: gunicorn logged errors, see results.json "
                          f"(first: {run['server']['logged_errors'][0][:100]})")
+        shares = [row["others_cpu"] for row in run["requests"].values() if "others_cpu" in row]
+        lines.append(
+            f"- {_column_title(run)}: other processes used {sum(shares) / max(len(shares), 1):.0%} of the "
+            f"machine's CPU during the loads (at most {max(shares, default=0):.0%}).")
         lines.append(
             f"- {_column_title(run)}: {facts['stores']} stores, {facts['products']:,} products, "
             f"{facts['stock_levels']:,} stock levels, {facts['open_orders']:,} open orders, "
@@ -167,7 +171,9 @@ LEGEND = (
     f"{SCREEN_MAX_SINGLE_P95_MS} ms and ≥ {SCREEN_MIN_OF_FLOOR:.0%} of the bare-Flask floor; "
     f"orders ≥ {ORDERS_MIN_PER_S_POSTGRES} orders/s on PostgreSQL with zero oversell; SQL statements "
     f"per request the same as at demo scale; worker RSS < {WORKER_MAX_RSS_MB} MB. "
-    f"{FLAG}: a response other than 2xx/3xx, or a failed check. The % is of the bare-Flask floor, "
-    "of the raw-SQL floor for availability; a floor is the mean of its runs before and after the app "
-    "(their range in brackets); the scan answers 303 (htmx then fetches the task screen)."
+    f"{FLAG}: a response other than 2xx/3xx, or a failed check. {NOISY}: other processes used more than "
+    f"{NOISY_SHARE:.0%} of the CPU during the load, even on a second try. The % is of the bare-Flask floor, "
+    "of the raw-SQL floor for availability, each loaded just before the request it is compared with; a floor "
+    "row is the mean of those loads (their range in brackets); the scan answers 303 (htmx then fetches the "
+    "task screen)."
 )
