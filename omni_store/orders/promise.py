@@ -309,7 +309,8 @@ _LEVELS_OF_PRODUCT = (select(_levels.location_id, _levels.on_hand, _levels.alloc
 
 def levels_held(product: Product) -> tuple[tuple[int, int, int], ...]:
     """(location id, on hand, allocated) wherever the product is on hand: one query."""
-    return tuple(db.session.execute(_LEVELS_OF_PRODUCT, {"product_id": product.id}).all())
+    # Plain tuples: a memo compares them, and a Row compares in Python, a tuple in C.
+    return tuple(map(tuple, db.session.execute(_LEVELS_OF_PRODUCT, {"product_id": product.id})))
 
 
 def web_levels(product: Product, net: Network,
