@@ -81,6 +81,34 @@ def completions(day: date) -> Completions:
     return found
 
 
+# --- the day's tasks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayTasks:
+    created: list[str]  # the kind of each task created that day
+    due: list[datetime]  # when each task due that day is due (cancelled ones excepted)
+
+
+def day_tasks(day: date) -> DayTasks:
+    """The tasks created or due that day at the store, in one read (an index for each side):
+    the counts by kind and the hourly chart count from it."""
+    store = current_store()
+    start, end = day_bounds(store, day)
+    found = DayTasks([], [])
+    for kind, status, created_at, due_at in db.session.execute(
+        select(Task.kind, Task.status, Task.created_at, Task.due_at)
+        .where(Task.location_id == store.id,
+               or_(and_(Task.created_at >= start, Task.created_at < end),
+                   and_(Task.status.in_(NOT_CANCELLED), Task.due_at >= start, Task.due_at < end)))
+    ):
+        if start <= created_at < end:
+            found.created.append(kind)
+        if status != TaskStatus.CANCELLED and start <= due_at < end:
+            found.due.append(due_at)
+    return found
+
+
 # --- tasks by kind ----------------------------------------------------------------------
 
 
@@ -98,10 +126,9 @@ class KindCounts:
         return any((self.open, self.in_progress, self.exception, self.created, self.done))
 
 
-def task_counts(day: date, done: Completions) -> list[KindCounts]:
+def task_counts(day: date, tasks: DayTasks, done: Completions) -> list[KindCounts]:
     """Per task kind: current open work (today) and what was created and finished that day."""
     store = current_store()
-    start, end = day_bounds(store, day)
     counts = {kind: KindCounts(kind) for kind in TaskKind}
     if day == today_at(store):
         for kind, status, number in db.session.execute(
@@ -111,11 +138,7 @@ def task_counts(day: date, done: Completions) -> list[KindCounts]:
             .group_by(Task.kind, Task.status)
         ):
             setattr(counts[TaskKind(kind)], TaskStatus(status).value, number)
-    for kind, number in db.session.execute(
-        select(Task.kind, func.count()).where(Task.location_id == store.id,
-                                              Task.created_at >= start, Task.created_at < end)
-        .group_by(Task.kind)
-    ):
+    for kind, number in Counter(tasks.created).items():
         counts[TaskKind(kind)].created = number
     finished = {event.task_id: event.kind for event in done.done}  # a task finished twice counts once
     for kind, number in Counter(finished.values()).items():
@@ -363,15 +386,12 @@ class HourBar:
     due: int  # tasks due in that hour (cancelled ones excepted)
 
 
-def hourly(day: date, done_that_day: Completions) -> list[HourBar]:
+def hourly(day: date, tasks: DayTasks, done_that_day: Completions) -> list[HourBar]:
     """Completions per local hour against tasks due per hour, over the opening hours."""
     store = current_store()
-    start, end = day_bounds(store, day)
     zone = ZoneInfo(store.timezone)
     done = Counter(event.at.astimezone(zone).hour for event in done_that_day.done)
-    due = Counter(at.astimezone(zone).hour for at in db.session.scalars(
-        select(Task.due_at).where(Task.location_id == store.id, Task.status.in_(NOT_CANCELLED),
-                                  Task.due_at >= start, Task.due_at < end)))
+    due = Counter(at.astimezone(zone).hour for at in tasks.due)
     first, last = _opening_hours(store, day)
     hours = set(done) | set(due)
     first, last = min(hours | {first}), max(hours | {last})
@@ -419,11 +439,11 @@ def board_for(day: date) -> Board:
     start, end = day_bounds(store, day)
     # Today's dock also carries earlier runs still holding parcels; a past day shows its own.
     runs = [run for run in dock_runs(day) if is_today or start <= run.departure_at < end]
-    now, done = utcnow(), completions(day)
+    now, tasks, done = utcnow(), day_tasks(day), completions(day)
     work = open_work(now) if is_today else []
     return Board(
         store=store, day=day, is_today=is_today, now=now,
-        counts=task_counts(day, done),
+        counts=task_counts(day, tasks, done),
         alerts=alerts(runs, work, now) if is_today else [],
         people=people(done, work),
         runs=runs,
@@ -431,6 +451,6 @@ def board_for(day: date) -> Board:
         appointments=appointments(day),
         returns=returns_of(day),
         short_picks=short_picks(day),
-        hours=hourly(day, done),
+        hours=hourly(day, tasks, done),
     )
 

@@ -36,8 +36,19 @@ def test_the_days_completions_and_their_claims_are_read_once_for_every_figure(as
                             day.tasks.isolate.id: [paris(12)]}
 
 
+def test_the_days_tasks_by_creation_and_due_time_in_one_read(as_manager):
+    found = queries.day_tasks(TODAY)
+
+    assert sorted(found.created) == sorted(
+        [TaskKind.PICK] * 3 + [TaskKind.ISOLATE, TaskKind.PACK, TaskKind.RESTOCK, TaskKind.COUNT, TaskKind.RECEIVE])
+    # The cancelled receive due at 15:00 is no work due; yesterday's pick is another day.
+    assert sorted(found.due) == [paris(9, 30), paris(10, 30), paris(11, 30), paris(12, 30), paris(13, 50),
+                                 paris(14, 20), paris(18)]
+
+
 def test_tasks_by_kind_and_status(as_manager):
-    counts = {entry.kind: entry for entry in queries.task_counts(TODAY, queries.completions(TODAY))}
+    counts = {entry.kind: entry
+              for entry in queries.task_counts(TODAY, queries.day_tasks(TODAY), queries.completions(TODAY))}
 
     assert counts == {
         TaskKind.PICK: KindCounts(TaskKind.PICK, exception=1, created=3, done=2),
@@ -121,7 +132,7 @@ def test_short_picks_with_where_they_were_resourced(as_manager):
 
 
 def test_finished_against_due_per_hour(as_manager):
-    bars = queries.hourly(TODAY, queries.completions(TODAY))
+    bars = queries.hourly(TODAY, queries.day_tasks(TODAY), queries.completions(TODAY))
 
     assert [bar.hour for bar in bars] == list(range(9, 20))  # open 09:00-20:00
     assert [bar for bar in bars if bar.done or bar.due] == [
