@@ -259,17 +259,15 @@ def _create_order(request: OrderRequest, valid: _ValidOrder, now: datetime) -> O
         ship_longitude=None if destination.store else destination.longitude,
         appointment_at=request.appointment_at,
         created_at=now,
+        # Each line with an empty plan: sourcing appends to it without loading it first.
+        lines=[OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents,
+                         allocations=[])
+               for product, quantity in valid.quantities.items()],
     )
     db.session.add(order)
     db.session.flush()
     # Derived from the id, the number is unique however many orders land at once.
     order.number = f"{ORDER_NUMBER_PREFIXES[valid.channel]}{order.id:06d}"
-    for product, quantity in valid.quantities.items():
-        order.lines.append(
-            # An empty plan to start from: sourcing appends to it without loading it first.
-            OrderLine(product=product, quantity=quantity, unit_price_cents=product.price_cents,
-                      allocations=[])
-        )
     db.session.flush()
     return order
 

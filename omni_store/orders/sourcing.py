@@ -19,7 +19,7 @@ from omni_store.catalog.models import Product
 from omni_store.core.clock import local, utcnow
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
-from omni_store.inventory.services import BufferTable
+from omni_store.inventory.services import buffers_of
 from omni_store.network.geo import haversine_km
 from omni_store.network.models import Location, LocationKind
 from omni_store.network.snapshot import Site, network
@@ -160,18 +160,18 @@ NEAREST_FIRST = NearestFirstRules()
 def find_candidates(need: LineNeed) -> list[Candidate]:
     """Every active location able to send the product to the destination, with its ATP.
 
-    Two queries and the network read model, however many locations hold the product."""
+    One query and the network and buffers read models, however many locations hold it."""
     net = network()
     levels = db.session.execute(
         select(StockLevel.location_id, StockLevel.on_hand, StockLevel.allocated, StockLevel.zone_id)
         .where(StockLevel.product_id == need.product.id, StockLevel.on_hand > StockLevel.allocated)
     ).all()
-    buffers = BufferTable(need.channel, [need.product])
+    chain_wide, per_location = buffers_of(need.channel, need.product)
     candidates = []
     for location_id, on_hand, allocated, zone_id in levels:
         site = net.site(location_id)
         transport = _transport(site, need.destination) if site.active else None
-        buffer = buffers.quantity(location_id, need.product)
+        buffer = per_location.get(location_id, chain_wide)
         available = max(on_hand - allocated - buffer, 0)
         if transport is None or available == 0:
             continue
