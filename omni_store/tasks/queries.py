@@ -1,8 +1,8 @@
 """Read-only views of the current store's tasks, for the screens and the board."""
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
 from enum import StrEnum
+from functools import cache
 
 from flask import abort
 from sqlalchemy import Join, Label, Row, case, exists, func, or_, outerjoin, select, true
@@ -28,6 +28,7 @@ KIND_ORDER = (
     TaskKind.RESTOCK,
     TaskKind.COUNT,
 )
+
 # A long group first shows this many of its tasks, the soonest due; the rest wait behind
 # "Show N more". A group of up to WHOLE_GROUP tasks shows whole: hiding a handful behind a
 # tap helps nobody (every group of the demo stores fits).
@@ -49,7 +50,7 @@ class Show(StrEnum):
 class TaskGroup:
     kind: TaskKind
     total: int  # open tasks of this kind that the filter shows
-    rows: list[Row]  # the ones listed, in due order: the first FIRST_OF_GROUP, or all once opened
+    rows: list[Row]  # the ones listed, in due order: the first FIRST_OF_GROUP, or all (short or opened)
     opened: bool  # the associate asked for the whole group
 
     @property

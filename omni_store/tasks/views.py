@@ -83,7 +83,7 @@ def today():
     # The groups opened past their first tasks ("N more"), e.g. ?more=pick&more=receive.
     asked = request.args.getlist("more")
     opened = [kind for kind in queries.KIND_ORDER if kind in asked]
-    now, zone = utcnow(), ZoneInfo(str(get_timezone()))  # the viewer's store time, as |timeformat
+    now, zone = utcnow(), ZoneInfo(str(get_timezone()))  # the viewer's store time, as in |timeformat
     listed = queries.today_list(show, current_user.id, frozenset(opened))
     return render_page("tasks/today.html", "tasks/_today_list.html", today=listed,
                        cards=_today_cards(listed, now, zone), kind_labels=task_kind_labels(), opened=opened,
