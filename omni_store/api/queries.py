@@ -187,4 +187,4 @@ class _Memo:
                 self._values.popitem(last=False)
 
 
-_answers = _Memo(maxsize=4_096)
+_answers = _Memo(maxsize=1_024)  # the hot SKUs; ~10 kB an answer
