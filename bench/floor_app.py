@@ -20,12 +20,11 @@ from flask import Flask, abort, jsonify, request
 app = Flask(__name__)
 
 LEVELS_SQL = """
-SELECT l.id, l.code, l.name, l.kind, l.city, s.on_hand, s.allocated, p.id, p.category
+SELECT l.id, s.on_hand, s.allocated, p.id, p.category
 FROM product p
 JOIN stock_level s ON s.product_id = p.id
 JOIN location l ON l.id = s.location_id
 WHERE p.sku = {mark} AND l.active AND s.on_hand > 0
-ORDER BY l.code
 """
 BUFFERS_SQL = """
 SELECT location_id, product_id, category, quantity FROM buffer
@@ -63,7 +62,7 @@ def availability():
     levels = _query(LEVELS_SQL, sku)
     if not levels:
         abort(404)
-    product_id, category = levels[0][7], levels[0][8]
+    product_id, category = levels[0][3], levels[0][4]
     buffers = _query(BUFFERS_SQL, product_id, category)
 
     def buffer_at(location_id: int) -> int:
@@ -73,5 +72,5 @@ def availability():
         return max(matching, key=lambda m: m[0])[1] if matching else 0
 
     web_atp = sum(max(on_hand - allocated - buffer_at(location_id), 0)
-                  for location_id, _code, _name, _kind, _city, on_hand, allocated, _p, _c in levels)
+                  for location_id, on_hand, allocated, _product, _category in levels)
     return jsonify({"sku": sku, "locations": len(levels), "web_atp": web_atp})

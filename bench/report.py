@@ -172,8 +172,9 @@ LEGEND = (
     f"orders ≥ {ORDERS_MIN_PER_S_POSTGRES} orders/s on PostgreSQL with zero oversell; SQL statements "
     f"per request the same as at demo scale; worker RSS < {WORKER_MAX_RSS_MB} MB. "
     f"{FLAG}: a response other than 2xx/3xx, or a failed check. {NOISY}: other processes used more than "
-    f"{NOISY_SHARE:.0%} of the CPU during the load, even on a second try. The % is of the bare-Flask floor, "
-    "of the raw-SQL floor for availability, each loaded just before the request it is compared with; a floor "
+    f"{NOISY_SHARE:.0%} of the CPU during the load (of its least disturbed try). The % is of the "
+    "bare-Flask floor, of the raw-SQL floor for availability, each loaded just before the request it is "
+    "compared with; a floor "
     "row is the mean of those loads (their range in brackets); the scan answers 303 (htmx then fetches the "
     "task screen)."
 )
