@@ -96,7 +96,8 @@ class ParcelLine(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcel.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    # Indexed: where a product travels, chain-wide (chain stock's parcels on the way).
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)  # packed (or announced by the supplier)
     # Counted at the destination; a difference with `quantity` is a discrepancy on record.
     received_quantity: Mapped[int | None] = mapped_column(Integer)
