@@ -158,7 +158,8 @@ def preamble(results: dict) -> str:
         lines.append(
             f"- {_column_title(run)}: {facts['stores']} stores, {facts['products']:,} products, "
             f"{facts['stock_levels']:,} stock levels, {facts['open_orders']:,} open orders, "
-            f"{facts['offers']:,} offers. Order load: {oversell['orders_created']:,} orders, "
+            f"{facts['offers']:,} offers. Order load: {oversell['orders_created']:,} orders of "
+            f"{', '.join(run['fixtures']['order_skus'])} for pickup at {run['fixtures']['order_store']}, "
             f"{oversell['over_allocated_levels']} levels allocated beyond stock, "
             f"{oversell['levels_off_ledger']} levels off their movements"
             f"{'' if oversell['ok'] else f' {FLAG} OVERSELL'}.")
