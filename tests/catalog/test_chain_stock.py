@@ -284,6 +284,8 @@ def test_a_product_in_many_stores_lists_the_nearest_and_offers_every_store(clien
     listed = re.findall(r'data-location="([^"]+)"', html)
     assert listed == ["PAR-RIV"] + [f"NRD-{n:02d}" for n in range(10)] + ["WH-GEN"]
     assert "4 more stores have it: show every store" in html
+    # Right after the stores listed, before the warehouse.
+    assert html.index("show every store") < html.index('data-location="WH-GEN"')
 
     with factories.counted_statements() as every_store:
         response = client.get("/stock", query_string={"q": "PHN-B", "all": "1"}, headers=hx)
