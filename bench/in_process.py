@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from omni_store import create_app
 from omni_store.auth.models import User
@@ -22,6 +22,7 @@ from omni_store.orders.services import OrderRequest, place_order
 from omni_store.orders.sourcing import Destination, plan_line
 from omni_store.orders.weighted_rules import current_rules
 from omni_store.pickup import tokens
+from tests.factories import counted_statements  # the tests' own counter: the same figures
 from omni_store.pickup.models import TokenPurpose
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
@@ -130,21 +131,6 @@ def _facts() -> dict:
 
 
 # --- statements per request --------------------------------------------------------------
-
-
-@contextmanager
-def counted_statements():
-    """As tests/factories.py: every statement the engine sends inside the block."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def statements_per_request(app, measured: list) -> dict[str, int | str]:

@@ -1,8 +1,6 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
 availability per location and on the marketplace, an order's appointment. Chain-wide on
 purpose: the callers are the e-commerce front and the ERP, not a store."""
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,8 +9,15 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from omni_store.catalog.models import Barcode, Product
-from omni_store.catalog.read_models import OfferFacts, ProductFacts, SellerFacts, marketplace_token
+from omni_store.catalog.read_models import (
+    OfferFacts,
+    ProductFacts,
+    SellerFacts,
+    marketplace_token,
+    offers_in_stock,
+)
 from omni_store.core.clock import utcnow
+from omni_store.core.read_cache import BoundedMemo
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp, buffers_token
@@ -21,7 +26,6 @@ from omni_store.network.snapshot import Site, network, network_token
 from omni_store.orders.promise import (
     DeliveryOption,
     nearest_first,
-    offers_in_stock,
     options_from,
     levels_held,
     web_levels,
@@ -149,7 +153,7 @@ def availability(product: ProductFacts, store: Site | None, latitude: float | No
 def _availability(product, store, latitude, longitude, limit, options_per_method, net,
                   levels, now) -> Availability:
     by_site = {site.id: (on_hand, web_atp) for site, on_hand, web_atp in levels}
-    offers = offers_in_stock(product)
+    offers = offers_in_stock(product.id)
     point = (latitude, longitude) if store is None and latitude is not None else None
     nearest = [LocationAvailability(site, *by_site[site.id], distance)
                for site, distance in nearest_first(net, store, point, by_site)[:limit]]
@@ -165,26 +169,4 @@ def _next_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-class _Memo:
-    """A bounded, thread-safe memo: the least recently used answers go first."""
-
-    def __init__(self, maxsize: int):
-        self._maxsize = maxsize
-        self._lock = threading.Lock()
-        self._values: OrderedDict = OrderedDict()
-
-    def get(self, key):
-        with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._values[key] = value
-            if len(self._values) > self._maxsize:
-                self._values.popitem(last=False)
-
-
-_answers = _Memo(maxsize=1_024)  # the hot SKUs; ~10 kB an answer
+_answers = BoundedMemo(maxsize=1_024)  # the hot SKUs; ~10 kB an answer

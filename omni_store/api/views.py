@@ -26,8 +26,7 @@ from omni_store.appointments import services as appointments
 from omni_store.appointments.models import Booking
 from omni_store.appointments.queries import booking_of
 from omni_store.catalog.models import Product
-from omni_store.catalog.queries import products_by_sku
-from omni_store.catalog.read_models import product_facts
+from omni_store.catalog.read_models import product_facts, products_by_sku
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db

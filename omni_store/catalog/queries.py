@@ -8,9 +8,10 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from omni_store.auth.scoping import scoped
 from omni_store.catalog.models import Barcode, Offer, Product
+from omni_store.catalog.read_models import product_by_sku
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel, StockLevel
-from omni_store.inventory.services import BufferTable, atp
+from omni_store.inventory.services import BufferTable, atp, buffers_of
 from omni_store.network.models import Location, LocationKind, Zone
 from omni_store.network.snapshot import Site, network
 from omni_store.orders.promise import DeliveryOption, options_from
@@ -59,30 +60,6 @@ def search_products(query: str) -> ProductSearch:
         results=stock_in_current_store(products[:MAX_RESULTS]),
         truncated=len(products) > MAX_RESULTS,
     )
-
-
-def products_by_sku(skus: list[str], with_barcodes: bool = False) -> dict[str, Product]:
-    """The products of these SKUs in any case, by upper-case SKU; unknown ones are missing.
-
-    As typed or in capitals, the SKU index finds them; only a SKU stored in another case
-    is left to a case-blind scan of the catalogue, which is 20,000 rows at chain scale.
-    """
-    if not skus:
-        return {}
-    options = [joinedload(Product.barcodes)] if with_barcodes else []
-    spellings = {spelling for sku in skus for spelling in (sku, sku.upper())}
-    found = {product.sku.upper(): product for product in db.session.scalars(
-        select(Product).where(Product.sku.in_(spellings)).options(*options)).unique()}
-    missing = [sku.lower() for sku in skus if sku.upper() not in found]
-    if missing:
-        found |= {product.sku.upper(): product for product in db.session.scalars(
-            select(Product).where(func.lower(Product.sku).in_(missing)).options(*options)).unique()}
-    return found
-
-
-def product_by_sku(sku: str) -> Product | None:
-    """One product by its SKU in any case, with its barcodes."""
-    return products_by_sku([sku], with_barcodes=True).get(sku.upper())
 
 
 def _products_with_barcode(code: str) -> list[Product]:
@@ -249,8 +226,8 @@ def chain_stock(product: Product, store: Location, now: datetime,
     net = network()
     here = net.site(store.id)
     levels = db.session.execute(_LEVELS_HELD, {"product_id": product.id}).all()
-    store_buffers = BufferTable(Channel.STORE, [product])
-    web_buffers = BufferTable(Channel.WEB, [product])
+    store_wide, store_buffer_at = buffers_of(Channel.STORE, product)
+    web_wide, web_buffer_at = buffers_of(Channel.WEB, product)
     backroom = _restock_by_location(product)
     rows, web_atp = [], {}
     for location_id, on_hand, allocated in levels:
@@ -258,9 +235,9 @@ def chain_stock(product: Product, store: Location, now: datetime,
         if not site.active:
             continue
         free = on_hand - allocated
-        web_atp[site.id] = max(free - web_buffers.quantity(site.id, product), 0)
+        web_atp[site.id] = max(free - web_buffer_at.get(site.id, web_wide), 0)
         rows.append((site, net.distance_km(here, site), on_hand,
-                     max(free - store_buffers.quantity(site.id, product), 0)))
+                     max(free - store_buffer_at.get(site.id, store_wide), 0)))
     rows.sort(key=lambda row: (row[0].id != here.id, KIND_ORDER[row[0].kind], row[1], row[0].code))
     listed, more_stores = _nearest_stores_first(rows, here, all_stores)
     best_ways: dict[str, DeliveryOption] = {}

@@ -8,8 +8,9 @@ when one of its tables is written, by anyone.
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
-from omni_store.catalog.models import Barcode, Offer, OfferCondition, Product, Seller
+from omni_store.catalog.models import Offer, OfferCondition, Product, Seller
 from omni_store.core.read_cache import KeyedReadCache
 from omni_store.extensions import db
 
@@ -53,22 +54,36 @@ class OfferFacts:
         return self.price_cents + self.shipping_cents
 
 
-_products = Product.__table__.c
-_PRODUCT_SPELLED = select(_products).where(_products.sku.in_(bindparam("spellings", expanding=True)))
-_PRODUCT_ANY_CASE = select(_products).where(func.lower(_products.sku) == bindparam("lower"))
-_EANS_OF = (select(Barcode.__table__.c.code).where(Barcode.__table__.c.product_id == bindparam("id"))
-            .order_by(Barcode.__table__.c.id))
+def products_by_sku(skus: list[str], with_barcodes: bool = False) -> dict[str, Product]:
+    """The products of these SKUs in any case, by upper-case SKU; unknown ones are missing.
+
+    As typed or in capitals, the SKU index finds them; only a SKU stored in another case
+    is left to a case-blind scan of the catalogue, which is 20,000 rows at chain scale.
+    """
+    if not skus:
+        return {}
+    options = [joinedload(Product.barcodes)] if with_barcodes else []
+    spellings = {spelling for sku in skus for spelling in (sku, sku.upper())}
+    found = {product.sku.upper(): product for product in db.session.scalars(
+        select(Product).where(Product.sku.in_(spellings)).options(*options)).unique()}
+    missing = [sku.lower() for sku in skus if sku.upper() not in found]
+    if missing:
+        found |= {product.sku.upper(): product for product in db.session.scalars(
+            select(Product).where(func.lower(Product.sku).in_(missing)).options(*options)).unique()}
+    return found
+
+
+def product_by_sku(sku: str) -> Product | None:
+    """One product by its SKU in any case, with its barcodes (an ORM row, for a write)."""
+    return products_by_sku([sku], with_barcodes=True).get(sku.upper())
 
 
 def _load_product(upper_sku: str) -> ProductFacts | None:
-    """As typed in capitals through the SKU index; another case by a scan."""
-    row = db.session.execute(_PRODUCT_SPELLED, {"spellings": [upper_sku]}).first()
-    if row is None:
-        row = db.session.execute(_PRODUCT_ANY_CASE, {"lower": upper_sku.lower()}).first()
-    if row is None:
+    product = product_by_sku(upper_sku)
+    if product is None:
         return None
-    eans = tuple(db.session.scalars(_EANS_OF, {"id": row.id}))
-    return ProductFacts(row.id, row.sku, row.name, row.brand, row.category, row.price_cents, eans)
+    return ProductFacts(product.id, product.sku, product.name, product.brand, product.category,
+                        product.price_cents, tuple(product.eans))
 
 
 _product_by_sku = KeyedReadCache("catalog", _load_product, CACHED_PRODUCTS)

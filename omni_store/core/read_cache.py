@@ -110,6 +110,35 @@ class ReadCache(Generic[T]):
         return _tokens().get(self.name)
 
 
+class BoundedMemo:
+    """A thread-safe mapping of at most `maxsize` entries: the least recently used go first."""
+
+    def __init__(self, maxsize: int):
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+        self._values: OrderedDict = OrderedDict()
+
+    def get(self, key, default=None):
+        with self._lock:
+            if key not in self._values:
+                return default
+            self._values.move_to_end(key)
+            return self._values[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._values[key] = value
+            if len(self._values) > self._maxsize:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_MISSING = object()
+
+
 class KeyedReadCache(Generic[K, T]):
     """Values worked out one key at a time from a read model's tables (a product by its
     SKU, the offers of a product), all dropped when the read model's token moves; the
@@ -118,10 +147,9 @@ class KeyedReadCache(Generic[K, T]):
     def __init__(self, name: str, load: Callable[[K], T], maxsize: int):
         self.name = name
         self._load = load
-        self._maxsize = maxsize
         self._lock = threading.Lock()
         self._token: int | None = None
-        self._values: OrderedDict[K, T] = OrderedDict()
+        self._values = BoundedMemo(maxsize)
 
     def get(self, key: K) -> T:
         token = _tokens().get(self.name)
@@ -131,15 +159,12 @@ class KeyedReadCache(Generic[K, T]):
             if token != self._token:
                 self._values.clear()
                 self._token = token
-            elif key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
+            elif (value := self._values.get(key, _MISSING)) is not _MISSING:
+                return value
         value = self._load(key)
         with self._lock:
             if token == self._token:  # not renewed meanwhile by a newer reader
-                self._values[key] = value
-                if len(self._values) > self._maxsize:
-                    self._values.popitem(last=False)
+                self._values.put(key, value)
         return value
 
     def token(self) -> int | None:

@@ -142,7 +142,3 @@ def network() -> Network:
 def network_token() -> int | None:
     """Changes whenever a location or a route does: part of a memo's key."""
     return _network.token()
-
-
-def site_of(location: Location | Site) -> Site:
-    return location if isinstance(location, Site) else network().site(location.id)

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select
 
 from omni_store.catalog.models import Product
 from omni_store.catalog.read_models import OfferFacts, SellerFacts
-from omni_store.catalog.read_models import offers_in_stock as marketplace_offers
+from omni_store.catalog.read_models import offers_in_stock
 from omni_store.core.clock import as_utc, utcnow
 from omni_store.core.i18n import Phrasebook, phrasebook
 from omni_store.extensions import db
@@ -194,7 +194,7 @@ def delivery_options(product: Product, quantity: int = 1, *, store=None,
     locations and offers.
     """
     net = network()
-    offers = offers_in_stock(product, quantity) if marketplace else []
+    offers = offers_in_stock(product.id, quantity) if marketplace else []
     return options_from(product, quantity, sources_with_web_atp(product, net), offers, net,
                         store=store, latitude=latitude, longitude=longitude, now=now,
                         per_method=per_method)
@@ -330,11 +330,6 @@ def web_levels(product: Product, net: Network,
 
 def sources_with_web_atp(product: Product, net: Network) -> list[tuple[Site, int]]:
     return [(site, web_atp) for site, _on_hand, web_atp in web_levels(product, net) if web_atp]
-
-
-def offers_in_stock(product: Product, quantity: int = 1) -> list[tuple[OfferFacts, SellerFacts]]:
-    """Marketplace offers with `quantity` units in stock, cheapest total first."""
-    return marketplace_offers(product.id, quantity)
 
 
 @dataclass(frozen=True)
