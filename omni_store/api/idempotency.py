@@ -1,21 +1,26 @@
 """`Idempotency-Key` on API writes (DESIGN §9).
 
 The key row is inserted and committed first, in its own short transaction, marked in
-flight; the write then runs in the request's transaction, which also stores the
-response and marks the key completed, so the write and its remembered answer commit
-together. A refused write deletes the key (nothing was written: retrying is fine); a
-process that died mid-write leaves an in-flight row that a retry takes over once the
-lease is over.
+flight with attempt 1; the write then runs in the request's transaction, which also
+stores the response and marks the key completed, so the write and its remembered answer
+commit together. A refused write deletes the key (nothing was written: retrying is fine).
+
+A process that died mid-write leaves an in-flight row: a retry after the lease takes it
+over by raising its attempt. The request that held it may only have been slow, so its
+"completed" update is conditional on the attempt it claimed: of the two transactions
+one wins (on PostgreSQL the second UPDATE waits for the first's row lock, then finds
+the row changed) and the loser rolls its write back and answers like any retry.
 """
 import hashlib
 import json
+import math
 from datetime import timedelta
 from functools import wraps
 
-from flask import Response, g, make_response, request
+from flask import Response, after_this_request, g, make_response, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from omni_store.api.models import IdempotencyKey, IdempotencyStatus
 from omni_store.core.clock import as_utc, utcnow
@@ -23,8 +28,10 @@ from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.extensions import db
 
 MAX_KEY_LENGTH = 255
-# Longer than any write takes; an older in-flight key belongs to a process that died.
-IN_FLIGHT_LEASE = timedelta(minutes=5)
+# Longer than the slowest real write: an order waits at most SQLite's 15 s busy timeout
+# for the write lock, then takes well under a second. A key in flight for longer belongs
+# to a process that died; the lease only delays that retry, it never lets a write twice.
+IN_FLIGHT_LEASE = timedelta(seconds=30)
 
 
 class KeyInFlight(DomainError):
@@ -55,83 +62,114 @@ def idempotent(view):
             raise InvalidInput(_("The Idempotency-Key is longer than %(max)d characters.",
                                  max=MAX_KEY_LENGTH))
         fingerprint = request_hash()
-        replay = _claim(key, fingerprint)
-        if replay is not None:
-            return replay
+        claim = _claim(key, fingerprint)
+        if isinstance(claim, Response):
+            return claim
         try:
-            response = view(*args, **kwargs)
+            response = make_response(view(*args, **kwargs))
+            if response.status_code < 400 and _complete(key, claim, response):
+                db.session.commit()
+                return response
         except Exception:
-            db.session.rollback()
-            _release(key)
+            _release(key, claim)
             raise
-        response = _as_response(response)
         if response.status_code >= 400:
-            db.session.rollback()
-            _release(key)
+            _release(key, claim)
             return response
-        db.session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.client_id == g.api_client_id, IdempotencyKey.key == key)
-            .values(status=IdempotencyStatus.COMPLETED, response_status=response.status_code,
-                    response_body=response.get_data(as_text=True))
-        )
-        db.session.commit()
-        return response
+        # A retry took the key over while this request ran: its write is the one that
+        # counts (or will); this one is rolled back and answers as a retry would.
+        db.session.rollback()
+        return _answer_retry(_key_row(key))
 
     return wrapper
 
 
 def _run_and_commit(view, args, kwargs):
-    response = _as_response(view(*args, **kwargs))
+    response = make_response(view(*args, **kwargs))
     if response.status_code < 400:
         db.session.commit()
     return response
 
 
-def _as_response(result) -> Response:
-    return make_response(result)
+def _key_row(key: str) -> IdempotencyKey | None:
+    return db.session.scalar(
+        select(IdempotencyKey).filter_by(client_id=g.api_client_id, key=key)
+        .execution_options(populate_existing=True))
 
 
-def _claim(key: str, fingerprint: str) -> Response | None:
-    """Insert the key in flight (committed at once); or the stored answer to replay."""
-    client_id = g.api_client_id
+def _claim(key: str, fingerprint: str) -> int | Response:
+    """Insert the key in flight (committed at once): the attempt this request owns; or
+    the stored answer to replay."""
     try:
-        db.session.add(IdempotencyKey(client_id=client_id, key=key, request_hash=fingerprint,
+        db.session.add(IdempotencyKey(client_id=g.api_client_id, key=key,
+                                      request_hash=fingerprint, attempt=1,
                                       status=IdempotencyStatus.IN_FLIGHT, created_at=utcnow()))
         db.session.commit()
-        return None
+        return 1
     except IntegrityError:
         db.session.rollback()
-    existing = db.session.scalar(select(IdempotencyKey).filter_by(client_id=client_id, key=key))
+    existing = _key_row(key)
     if existing is None:  # released by a refused first request in the meantime
         return _claim(key, fingerprint)
     if existing.request_hash != fingerprint:
         raise InvalidInput(_("This Idempotency-Key was already used with a different request."))
-    if existing.status == IdempotencyStatus.COMPLETED:
-        return _replay(existing)
-    if _take_over_abandoned(existing):
-        return None
-    raise KeyInFlight(_("A request with this Idempotency-Key is still being processed; "
-                        "retry in a moment."))
+    if existing.status == IdempotencyStatus.IN_FLIGHT and _lease_left(existing) <= 0:
+        if (attempt := _take_over(existing)) is not None:
+            return attempt
+        return _claim(key, fingerprint)  # another retry took it over, or the first finished
+    return _answer_retry(existing)
 
 
-def _take_over_abandoned(existing: IdempotencyKey) -> bool:
-    """A key in flight for longer than the lease: its process died; start again."""
-    now = utcnow()
-    lease_start = now - IN_FLIGHT_LEASE
-    if as_utc(existing.created_at) > lease_start:
-        return False
-    # Conditional, so that of two retries taking over at once only one proceeds.
+def _lease_left(row: IdempotencyKey) -> float:
+    """Seconds before the key's lease ends (the lease starts at the claim or take-over)."""
+    return (as_utc(row.created_at) + IN_FLIGHT_LEASE - utcnow()).total_seconds()
+
+
+def _take_over(existing: IdempotencyKey) -> int | None:
+    """A key in flight past its lease: its process died (or is very late); start again."""
+    attempt = existing.attempt + 1
+    # Conditional, so that of two retries taking over at once only one proceeds, and a
+    # late first request that completed meanwhile is not taken over.
     taken = db.session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == existing.id,
                IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT,
-               IdempotencyKey.created_at <= lease_start)
-        .values(created_at=now)
+               IdempotencyKey.attempt == existing.attempt)
+        .values(created_at=utcnow(), attempt=attempt)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return taken.rowcount == 1
+    return attempt if taken.rowcount == 1 else None
+
+
+def _complete(key: str, attempt: int, response: Response) -> bool:
+    """Store the answer with the write, if this request still owns the key."""
+    stored = db.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.client_id == g.api_client_id, IdempotencyKey.key == key,
+               IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT,
+               IdempotencyKey.attempt == attempt)
+        .values(status=IdempotencyStatus.COMPLETED, response_status=response.status_code,
+                response_body=response.get_data(as_text=True))
+        .execution_options(synchronize_session=False)
+    )
+    return stored.rowcount == 1
+
+
+def _answer_retry(existing: IdempotencyKey | None) -> Response:
+    """What a retry gets: the stored answer, or 409 while the key is in flight."""
+    if existing is not None and existing.status == IdempotencyStatus.COMPLETED:
+        return _replay(existing)
+    # Gone: the owner was refused and released it just now; retrying at once is fine.
+    wait = max(math.ceil(_lease_left(existing)), 1) if existing is not None else 1
+
+    @after_this_request
+    def retry_after(response):
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    raise KeyInFlight(_("A request with this Idempotency-Key is still being processed; "
+                        "retry in a moment."))
 
 
 def _replay(stored: IdempotencyKey) -> Response:
@@ -141,11 +179,18 @@ def _replay(stored: IdempotencyKey) -> Response:
     return response
 
 
-def _release(key: str) -> None:
-    db.session.execute(
-        delete(IdempotencyKey)
-        .where(IdempotencyKey.client_id == g.api_client_id, IdempotencyKey.key == key,
-               IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT)
-    )
-    db.session.commit()
-
+def _release(key: str, attempt: int) -> None:
+    """The write was refused or failed: forget the key, unless another request owns it now."""
+    try:
+        db.session.rollback()
+        db.session.execute(
+            delete(IdempotencyKey)
+            .where(IdempotencyKey.client_id == g.api_client_id, IdempotencyKey.key == key,
+                   IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT,
+                   IdempotencyKey.attempt == attempt)
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        # The database itself failed (the error the caller goes on to report): the key
+        # stays in flight and a retry takes it over when its lease ends.
+        db.session.invalidate()

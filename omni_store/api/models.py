@@ -20,7 +20,7 @@ class IdempotencyKey(db.Model):
 
     Only successful writes are kept: a refused write changed nothing, so the row is
     deleted and the client may retry with the same key. A row left in flight by a
-    crashed process is taken over once it is older than the in-flight lease.
+    crashed process is taken over once its lease (from `created_at`) is over.
     """
 
     __tablename__ = "idempotency_key"
@@ -32,6 +32,9 @@ class IdempotencyKey(db.Model):
     # sha256 of method, path and the canonical JSON body: a retry must send the same.
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[IdempotencyStatus] = mapped_column(String(16))
+    # Raised by each take-over: only the request holding the current attempt may complete.
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
+    # When the current attempt claimed the key (its lease starts then).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

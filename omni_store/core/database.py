@@ -18,11 +18,15 @@ MAX_ROW_ID = 2**31 - 1
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A server that does not answer (down host, dropped packets) fails the request with a 503
+# after this long instead of holding the worker for the OS's minutes-long TCP timeout.
+PG_CONNECT_TIMEOUT_S = 5
 
 
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         _reads_without_transaction(engine)
+        _bounded_connect(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -41,6 +45,12 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def _bounded_connect(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(_dialect, _record, _cargs, cparams):
+        cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)  # ?connect_timeout= wins
 
 
 def _reads_without_transaction(engine: Engine) -> None:

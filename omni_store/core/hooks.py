@@ -1,8 +1,13 @@
 """Request-wide behaviour: transactions, sessions, security headers and error rendering."""
-from flask import Flask, g, jsonify, render_template, request
+import sqlite3
+
+import psycopg
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from omni_store.auth.models import User
@@ -12,6 +17,11 @@ from omni_store.core.web import wants_fragment
 from omni_store.extensions import db, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A restarted or failed-over database is back within seconds (the pool reconnects alone).
+DATABASE_RETRY_AFTER_SECONDS = 5
+# SQLite's own words for a file it cannot use now (a writer held the lock past busy_timeout).
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked",
+                      "unable to open database file", "disk I/O error")
 
 
 def register_hooks(app: Flask) -> None:
@@ -42,6 +52,10 @@ def register_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        # Staff screens and API answers are one user's data: never kept by a shared cache
+        # nor on the tablet's disk. A view that chose its own caching keeps it.
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "private, no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -72,15 +86,53 @@ def register_hooks(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        if database_unreachable(error):
+            return database_unavailable(app, error)
         db.session.rollback()
         app.logger.exception("unhandled error")
         return error_response(500, _("Something went wrong on our side. Nothing was saved."))
 
 
-def error_response(status: int, message: str):
-    """The same error as JSON (API), a toast fragment (htmx) or a page."""
+def database_unreachable(error: BaseException) -> bool:
+    """The database cannot answer now: down, restarting, cut off, or locked too long.
+
+    Not a bug of ours and not the client's: the same request succeeds once it is back.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, (InterfaceError, PoolTimeout)):
+        return True
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(cause, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return True
+    return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(SQLITE_UNAVAILABLE)
+
+
+def database_unavailable(app: Flask, error: BaseException):
+    """503 with Retry-After; the request's transaction was never committed."""
+    # The connection may be broken: close it rather than hand it back to the pool (the next
+    # checkout pings or reconnects), and leave teardown no transaction to roll back.
+    db.session.invalidate()
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    # One line, without the statement and its parameters (a traceback a second helps no one).
+    app.logger.warning("database unreachable: %s %s: %s: %s", request.method, request.path,
+                       type(cause).__name__, str(cause).strip().partition("\n")[0])
+    response = make_response(error_response(
+        503, _("The store system is unreachable right now. Nothing was saved; "
+               "try again in a moment."), title=_("Service unavailable")))
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def error_response(status: int, message: str, title: str | None = None):
+    """The same error as JSON (API), a toast fragment (htmx) or a page.
+
+    `title` names the kind of problem in the API's JSON, whose detail is then `message`.
+    """
     if request.path.startswith("/api/"):
-        body = {"type": "about:blank", "title": message, "status": status}
+        body = {"type": "about:blank", "title": title or message, "status": status}
+        if title:
+            body["detail"] = message
         response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"
