@@ -7,7 +7,7 @@ toast: the form keeps what was typed.
 """
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,6 @@ from omni_store.appointments import queries, services
 from omni_store.appointments.forms import (
     coordinate_field,
     day_field,
-    optional_id,
     quantity_field,
     time_field,
 )
@@ -30,7 +29,7 @@ from omni_store.core.web import render_page
 from omni_store.counter.views import go_to
 from omni_store.extensions import db
 from omni_store.network.models import Location
-from omni_store.tasks.forms import id_field, text_field, whole_number
+from omni_store.core.forms import form_id, form_number, form_text, optional_form_id, query_number
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 
@@ -94,7 +93,7 @@ def booking(booking_id: int):
 @roles_required(*STAFF_ROLES)
 def move(booking_id: int):
     booking_ = get_scoped_or_404(Booking, booking_id)
-    services.move_booking(booking_, id_field("slot_id", _("Choose a time from the list.")))
+    services.move_booking(booking_, form_id("slot_id", _("Choose a time from the list.")))
     db.session.commit()
     return _back_to(booking_id)
 
@@ -103,7 +102,7 @@ def move(booking_id: int):
 @roles_required(*STAFF_ROLES)
 def add_product(booking_id: int):
     booking_ = get_scoped_or_404(Booking, booking_id)
-    sku = _sku(text_field("code", 64))
+    sku = _sku(form_text("code", 64))
     services.add_product(booking_, sku, quantity_field(), current_user.id)
     db.session.commit()
     return _back_to(booking_id)
@@ -122,9 +121,9 @@ def cancel(booking_id: int):
 def home_delivery(booking_id: int):
     booking_ = get_scoped_or_404(Booking, booking_id)
     delivery = services.HomeDelivery(
-        line_id=id_field("line_id", _("Choose the item to deliver.")),
-        offer_id=optional_id("offer_id", _("Choose who sells it from the list.")),
-        address=text_field("address", 300),
+        line_id=form_id("line_id", _("Choose the item to deliver.")),
+        offer_id=optional_form_id("offer_id", _("Choose who sells it from the list.")),
+        address=form_text("address", 300),
         latitude=coordinate_field("latitude", _("The latitude"), 90),
         longitude=coordinate_field("longitude", _("The longitude"), 180))
     services.turn_into_home_delivery(booking_, delivery, current_user.id)
@@ -147,10 +146,9 @@ def release(booking_id: int):
 @roles_required(*MANAGING_ROLES)
 def slots():
     store, now = current_store(), utcnow()
-    published = request.args.get("published", "")
     return render_page(
         "appointments/slots.html", "appointments/_slots.html", store=store,
-        days=queries.calendar(store, now), published=int(published) if published.isdecimal() else None,
+        days=queries.calendar(store, now), published=query_number("published", "published"),
         defaults=dict(PUBLISH_DEFAULTS, day=local(now, store.timezone).date() + timedelta(days=1)),
         limits=dict(minutes=services.SLOT_MINUTES, capacity=services.MAX_CAPACITY,
                     expertise=services.MAX_EXPERTISE_LENGTH),
@@ -162,9 +160,9 @@ def slots():
 def publish():
     published = services.publish_slots(
         current_store(), day_field("day"), time_field("first", _("The first start")),
-        time_field("last", _("The last start")), whole_number("length_minutes", _("The length")),
-        whole_number("capacity", _("The number of customers")),
-        text_field("expertise", services.MAX_EXPERTISE_LENGTH))
+        time_field("last", _("The last start")), form_number("length_minutes", _("The length")),
+        form_number("capacity", _("The number of customers")),
+        form_text("expertise", services.MAX_EXPERTISE_LENGTH))
     db.session.commit()
     return go_to(url_for(".slots", published=len(published)))
 

@@ -28,7 +28,7 @@ from omni_store.network.services import pause_ship_from_store, resume_ship_from_
 from omni_store.orders.models import OrderStatus
 from omni_store.returns.models import ReturnStatus
 from omni_store.shuttles.queries import today_at
-from omni_store.tasks.forms import id_field
+from omni_store.core.forms import form_id
 from omni_store.tasks.models import Task
 from omni_store.tasks.services import assign_task
 from omni_store.tasks.views import Due, DueWords, task_kind_labels
@@ -124,7 +124,7 @@ def _waiting_with_until(board: queries.Board) -> list[tuple[queries.WaitingOrder
 @bp.post("/tasks/<int:task_id>/assign")
 @roles_required(*MANAGING_ROLES)
 def assign(task_id: int):
-    assignee_id = id_field("assignee_id", _("Choose who does this task."))
+    assignee_id = form_id("assignee_id", _("Choose who does this task."))
     assign_task(get_scoped_or_404(Task, task_id), assignee_id, current_user.id)
     db.session.commit()
     return redirect_back("board.day"), 303

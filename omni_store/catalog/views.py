@@ -1,5 +1,7 @@
 """Product lookup (this store) and chain stock (every location, the marketplace, and
 ordering for the customer in front of the associate)."""
+import math
+
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +15,8 @@ from omni_store.auth.scoping import current_store, roles_required, scoped
 from omni_store.catalog import queries
 from omni_store.catalog.forms import ProductLookupForm
 from omni_store.core.clock import utcnow
-from omni_store.core.errors import InvalidInput, NotFound
+from omni_store.core.errors import NotFound
+from omni_store.core.forms import form_number, row_id
 from omni_store.core.web import render_page
 from omni_store.counter.views import go_to
 from omni_store.extensions import db
@@ -79,14 +82,13 @@ def reserve_here():
     if source is None:
         raise NotFound(_("Choose the location to reserve the item from."))
     reservation = _order_request(DeliveryMethod.RESERVE, pickup_store_code=store.code)
-    slot = request.form.get("slot", "").strip()
-    if not slot:
+    slot = request.form.get("slot", "")
+    if not slot.strip():
         order = place_order(reservation, current_user.id, rules=only_from(source.id))
-    elif slot.isdecimal():
-        order = reserve_with_appointment(reservation, int(slot), current_user.id,
-                                         rules=only_from(source.id)).order
     else:
-        raise InvalidInput(_("Choose an appointment slot from the list."))
+        slot_id = row_id(slot, "slot", _("Choose an appointment slot from the list."))
+        order = reserve_with_appointment(reservation, slot_id, current_user.id,
+                                         rules=only_from(source.id)).order
     db.session.commit()
     return _placed(order)
 
@@ -97,12 +99,10 @@ def order_home_delivery():
     """Home delivery from the chain's own stock, or from the marketplace offer chosen."""
     address = dict(ship_address=request.form.get("address", ""),
                    ship_latitude=_coordinate("latitude"), ship_longitude=_coordinate("longitude"))
-    offer = request.form.get("offer", "").strip()
-    if offer:
-        if not offer.isdecimal():
-            raise InvalidInput(_("Choose an offer from the list."))
+    offer = request.form.get("offer", "")
+    if offer.strip():
         order = place_marketplace_order(_order_request(DeliveryMethod.HOME, **address),
-                                        int(offer))
+                                        row_id(offer, "offer", _("Choose an offer from the list.")))
     else:
         order = place_order(_order_request(DeliveryMethod.HOME, **address), current_user.id)
     db.session.commit()
@@ -110,28 +110,23 @@ def order_home_delivery():
 
 
 def _order_request(method: DeliveryMethod, **delivery) -> OrderRequest:
+    # Names and address longer than their columns are refused when the order is stored.
     form = request.form
     return OrderRequest(
         email=form.get("email", ""), first_name=form.get("first_name", ""),
         last_name=form.get("last_name", ""), phone=form.get("phone", ""),
-        lines=[(form.get("sku", ""), _quantity())], delivery_method=method,
-        channel=Channel.STORE, **delivery)
-
-
-def _quantity() -> int:
-    raw = request.form.get("quantity", "1").strip()
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_LINE_QUANTITY:
-        raise InvalidInput(_("The quantity must be a whole number from 1 to %(max)d.",
-                             max=MAX_LINE_QUANTITY))
-    return int(raw)
+        lines=[(form.get("sku", ""), form_number("quantity", _("Quantity"), 1, MAX_LINE_QUANTITY,
+                                                 default=1))],
+        delivery_method=method, channel=Channel.STORE, **delivery)
 
 
 def _coordinate(name: str) -> float | None:
     """A blank or unreadable coordinate is left to the order's own check of the address."""
     try:
-        return float(request.form.get(name, "").replace(",", "."))
+        value = float(request.form.get(name, "").replace(",", "."))
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def _placed(order):

@@ -10,6 +10,7 @@ from flask_login import current_user
 from omni_store.auth.models import STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.errors import InvalidInput
+from omni_store.core.forms import form_number
 from omni_store.core.web import render_page, wants_fragment
 from omni_store.counter import queries, services
 from omni_store.extensions import db, limiter
@@ -221,13 +222,7 @@ def go_to(url: str):
 
 
 def _form_quantity(name: str) -> int:
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return 0
-    if not raw.isdecimal() or int(raw) > MAX_FORM_QUANTITY:
-        raise InvalidInput(_("Quantities are whole numbers from 0 to %(max)d.",
-                             max=MAX_FORM_QUANTITY))
-    return int(raw)
+    return form_number(name, _("Quantity"), 0, MAX_FORM_QUANTITY, default=0)
 
 
 def _refusal_reason(code: str) -> str:

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from omni_store.auth.models import Role
 from omni_store.auth.scoping import roles_required
 from omni_store.core.errors import InvalidInput
+from omni_store.core.forms import whole_number
 from omni_store.core.web import render_page
 from omni_store.extensions import db
-from omni_store.orders.services import simulate_order
+from omni_store.orders.services import MAX_LINE_QUANTITY, simulate_order
 from omni_store.orders.weighted_rules import (
     SETTING_FIELDS,
     save_sourcing_settings,
@@ -59,7 +60,8 @@ def _parse_lines(text: str) -> list[tuple[str, int]]:
             continue
         if len(words) > 2 or (len(words) == 2 and not words[1].isdecimal()):
             raise InvalidInput(_("Write one SKU and a quantity per line, e.g. PHONE-A 2."))
-        lines.append((words[0], int(words[1]) if len(words) == 2 else 1))
+        quantity = whole_number(words[1], words[0], 1, MAX_LINE_QUANTITY) if len(words) == 2 else 1
+        lines.append((words[0], quantity))
     if len(lines) > MAX_SIMULATED_LINES:
         raise InvalidInput(_("Simulate %(max)d lines at most.", max=MAX_SIMULATED_LINES))
     return lines

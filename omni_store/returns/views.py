@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from omni_store.auth.models import STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
-from omni_store.core.errors import InvalidInput
+from omni_store.core.forms import MAX_TYPED_NUMBER, form_id, form_number
 from omni_store.core.web import render_page, wants_fragment
 from omni_store.counter import queries as order_search
 from omni_store.counter.views import go_to
@@ -93,7 +93,8 @@ def sheet(return_id: int):
 def add_line(return_id: int):
     sheet_ = _sheet_or_404(return_id)
     services.add_return_line(
-        sheet_.return_, _form_int("order_line_id"), _form_int("quantity"),
+        sheet_.return_, form_id("order_line_id", _("Choose the item from the order.")),
+        form_number("quantity", _("Quantity"), 1, MAX_TYPED_NUMBER),
         request.form.get("reason", ""), request.form.get("condition", ""),
         request.form.get("disposition", ""),
     )
@@ -145,10 +146,3 @@ def _after_change(return_id: int):
     if wants_fragment():
         return _render_sheet(return_id)
     return redirect(url_for(".sheet", return_id=return_id), 303)
-
-
-def _form_int(name: str) -> int:
-    raw = request.form.get(name, "").strip()
-    if not raw.isdecimal() or int(raw) > 10**9:
-        raise InvalidInput(_("Please check what you entered."))
-    return int(raw)

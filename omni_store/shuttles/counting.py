@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from omni_store.catalog.models import Barcode, Product
 from omni_store.core.errors import InvalidInput, NotFound
+from omni_store.core.forms import row_id, whole_number
 from omni_store.extensions import db
 from omni_store.shuttles.services import MAX_CODE_LENGTH, MAX_COUNT
 
@@ -37,10 +38,8 @@ def read_counts(form: MultiDict, expected: dict[Product, int]) -> dict[int, int]
     """The counts the form carries; a product missing from it has not been counted (0)."""
     counts = {}
     for product in expected:
-        raw = (form.get(f"count-{product.id}") or "0").strip()
-        if not raw.isdecimal() or int(raw) > MAX_COUNT:
-            raise InvalidInput(_("A count is a whole number from 0 to %(max)d.", max=MAX_COUNT))
-        counts[product.id] = int(raw)
+        counts[product.id] = whole_number(form.get(f"count-{product.id}") or "0", _("A count"),
+                                          0, MAX_COUNT)
     return counts
 
 
@@ -51,10 +50,11 @@ def apply_counting_action(form: MultiDict, expected: dict[Product, int],
     if form.get("all"):
         return {product.id: quantity for product, quantity in expected.items()}
     if step := form.get("step"):
-        product_id, _sep, delta = step.partition(":")
-        if not product_id.isdecimal() or int(product_id) not in counts or delta not in ("1", "-1"):
-            raise InvalidInput()
-        counts[int(product_id)] = min(max(counts[int(product_id)] + int(delta), 0), MAX_COUNT)
+        raw_id, _sep, delta = step.partition(":")
+        product_id = row_id(raw_id, "step", _("Tap + or − beside a product of the parcel."))
+        if product_id not in counts or delta not in ("1", "-1"):
+            raise InvalidInput(_("Tap + or − beside a product of the parcel."))
+        counts[product_id] = min(max(counts[product_id] + int(delta), 0), MAX_COUNT)
     elif code := (form.get("barcode") or "").strip():
         product = _scanned_product(code, expected)
         counts[product.id] = min(counts[product.id] + 1, MAX_COUNT)

@@ -27,7 +27,7 @@ from omni_store.extensions import db
 from omni_store.network.services import set_pick_without_scan
 from omni_store.orders.services import order_plan, uncovered_units
 from omni_store.tasks import counting, isolating, picking, queries, restocking
-from omni_store.tasks.forms import id_field, text_field, whole_number
+from omni_store.core.forms import form_id, form_number, form_text
 from omni_store.tasks.models import TaskKind, TaskStatus
 from omni_store.tasks.services import assign_task, claim_task, release_task
 
@@ -181,7 +181,7 @@ def release(task_id: int):
 @bp.post("/tasks/<int:task_id>/assign")
 @roles_required(*MANAGING_ROLES)
 def assign(task_id: int):
-    assignee_id = id_field("assignee_id", _("Choose who does this task."))
+    assignee_id = form_id("assignee_id", _("Choose who does this task."))
     assign_task(queries.task_for_screen(task_id), assignee_id, current_user.id)
     db.session.commit()
     return _back_to(task_id)
@@ -223,13 +223,13 @@ def _back_to(task_id: int):
 
 
 def _scan_id() -> str:
-    return text_field("scan_id", 64)
+    return form_text("scan_id", 64)
 
 
 @bp.post("/tasks/<int:task_id>/pick/scan")
 @roles_required(*STAFF_ROLES)
 def pick_scan(task_id: int):
-    picking.record_pick_scan(queries.task_for_screen(task_id), text_field("barcode", 64),
+    picking.record_pick_scan(queries.task_for_screen(task_id), form_text("barcode", 64),
                              current_user.id, _scan_id())
     db.session.commit()
     return _back_to(task_id)
@@ -246,9 +246,9 @@ def pick_confirm(task_id: int):
 @bp.post("/tasks/<int:task_id>/pick/short")
 @roles_required(*STAFF_ROLES)
 def pick_short(task_id: int):
-    missing = whole_number("missing", _("The missing quantity"))
-    picking.report_short_pick(queries.task_for_screen(task_id), missing, text_field("reason", 40),
-                              current_user.id, detail=text_field("detail", 200))
+    missing = form_number("missing", _("The missing quantity"))
+    picking.report_short_pick(queries.task_for_screen(task_id), missing, form_text("reason", 40),
+                              current_user.id, detail=form_text("detail", 200))
     db.session.commit()
     return _back_to(task_id)
 
@@ -256,7 +256,7 @@ def pick_short(task_id: int):
 @bp.post("/tasks/<int:task_id>/isolate")
 @roles_required(*STAFF_ROLES)
 def isolate(task_id: int):
-    isolating.isolate_order(queries.task_for_screen(task_id), text_field("slot", 64),
+    isolating.isolate_order(queries.task_for_screen(task_id), form_text("slot", 64),
                             current_user.id)
     db.session.commit()
     return _back_to(task_id)
@@ -265,7 +265,7 @@ def isolate(task_id: int):
 @bp.post("/tasks/<int:task_id>/count/zone")
 @roles_required(*STAFF_ROLES)
 def count_zone(task_id: int):
-    counting.confirm_count_zone(queries.task_for_screen(task_id), text_field("zone", 64),
+    counting.confirm_count_zone(queries.task_for_screen(task_id), form_text("zone", 64),
                                 current_user.id)
     db.session.commit()
     return _back_to(task_id)
@@ -274,7 +274,7 @@ def count_zone(task_id: int):
 @bp.post("/tasks/<int:task_id>/count/scan")
 @roles_required(*STAFF_ROLES)
 def count_scan(task_id: int):
-    counting.record_count_scan(queries.task_for_screen(task_id), text_field("barcode", 64),
+    counting.record_count_scan(queries.task_for_screen(task_id), form_text("barcode", 64),
                                current_user.id, _scan_id())
     db.session.commit()
     return _back_to(task_id)
@@ -283,7 +283,7 @@ def count_scan(task_id: int):
 @bp.post("/tasks/<int:task_id>/count/submit")
 @roles_required(*STAFF_ROLES)
 def count_submit(task_id: int):
-    counted = whole_number("counted", _("The count"))
+    counted = form_number("counted", _("The count"))
     counting.submit_count(queries.task_for_screen(task_id), counted, current_user.id)
     db.session.commit()
     return _back_to(task_id)
@@ -292,7 +292,7 @@ def count_submit(task_id: int):
 @bp.post("/tasks/<int:task_id>/restock/item")
 @roles_required(*STAFF_ROLES)
 def restock_item(task_id: int):
-    restocking.take_restock_items(queries.task_for_screen(task_id), text_field("barcode", 64),
+    restocking.take_restock_items(queries.task_for_screen(task_id), form_text("barcode", 64),
                                   current_user.id)
     db.session.commit()
     return _back_to(task_id)
@@ -301,7 +301,7 @@ def restock_item(task_id: int):
 @bp.post("/tasks/<int:task_id>/restock/zone")
 @roles_required(*STAFF_ROLES)
 def restock_zone(task_id: int):
-    restocking.put_back(queries.task_for_screen(task_id), text_field("zone", 64), current_user.id)
+    restocking.put_back(queries.task_for_screen(task_id), form_text("zone", 64), current_user.id)
     db.session.commit()
     return _back_to(task_id)
 
@@ -336,8 +336,8 @@ def save_store_settings():
 @bp.post("/store/counts")
 @roles_required(*MANAGING_ROLES)
 def request_count():
-    task = counting.request_count(current_store().id, text_field("product", 64),
-                                  text_field("zone", 64), current_user.id)
+    task = counting.request_count(current_store().id, form_text("product", 64),
+                                  form_text("zone", 64), current_user.id)
     db.session.commit()
     return _back_to(task.id)
 
