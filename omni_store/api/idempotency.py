@@ -193,4 +193,4 @@ def _release(key: str, attempt: int) -> None:
     except SQLAlchemyError:
         # The database itself failed (the error the caller goes on to report): the key
         # stays in flight and a retry takes it over when its lease ends.
-        db.session.invalidate()
+        db.session().invalidate()

@@ -67,5 +67,6 @@ def _reads_without_transaction(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, _record):
-        if dbapi_connection.autocommit:
+        # None when the connection was invalidated (lost, or closed after a failure).
+        if dbapi_connection is not None and dbapi_connection.autocommit:
             dbapi_connection.autocommit = False

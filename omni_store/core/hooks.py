@@ -53,9 +53,9 @@ def register_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         # Staff screens and API answers are one user's data: never kept by a shared cache
-        # nor on the tablet's disk. A view that chose its own caching keeps it.
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        # nor on the tablet's disk. A response that chose its caching keeps it (static
+        # files revalidate by ETag; customer pages say no-store themselves).
+        response.headers.setdefault("Cache-Control", "private, no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -112,7 +112,9 @@ def database_unavailable(app: Flask, error: BaseException):
     """503 with Retry-After; the request's transaction was never committed."""
     # The connection may be broken: close it rather than hand it back to the pool (the next
     # checkout pings or reconnects), and leave teardown no transaction to roll back.
-    db.session.invalidate()
+    db.session().invalidate()
+    # Drawing the page must not ask the database again for the signed-in user.
+    g.setdefault("_login_user", login_manager.anonymous_user())
     cause = error.orig if isinstance(error, DBAPIError) else error
     # One line, without the statement and its parameters (a traceback a second helps no one).
     app.logger.warning("database unreachable: %s %s: %s: %s", request.method, request.path,

@@ -3,7 +3,8 @@ import json
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from omni_store.api import views
 from omni_store.api.idempotency import IN_FLIGHT_LEASE
@@ -11,6 +12,7 @@ from omni_store.api.models import IdempotencyKey, IdempotencyStatus
 from omni_store.auth.models import ApiClient
 from omni_store.core.clock import utcnow
 from omni_store.inventory.models import StockLevel
+from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import Order
 from tests import factories
 from tests.api.test_orders import order_body
@@ -119,11 +121,70 @@ def test_in_flight_is_409_then_replayed(app, client, db, auth, monkeypatch):
         first.join(10)
     assert during.status_code == 409
     assert "still being processed" in during.get_json()["detail"]
+    # When to retry: what is left of the first request's lease, in whole seconds.
+    assert 1 <= int(during.headers["Retry-After"]) <= IN_FLIGHT_LEASE.total_seconds()
     assert results["first"].status_code == 201
     after = _post_order(client, auth, "k-4")
     assert after.status_code == 201
     assert after.get_json()["number"] == results["first"].get_json()["number"]
     assert _orders(db) == 1
+
+
+@pytest.mark.parametrize("first_to_finish", ["retry", "slow first request"])
+def test_a_slow_request_taken_over_after_its_lease_never_writes_too(
+        app, db, auth, monkeypatch, first_to_finish):
+    """The first request was only slow, not dead: a retry took its key over after the lease.
+    Only the retry, which owns the key now, places the order; whichever finishes first, the
+    first request rolls its own back and answers as any retry would."""
+    store, phone = _store_with_phones(db)
+    entered = [threading.Event(), threading.Event()]
+    release = [threading.Event(), threading.Event()]
+    place_order = views.place_order
+    calls = []
+
+    def slow_place_order(request):
+        call = len(calls)
+        calls.append(request)
+        entered[call].set()
+        assert release[call].wait(10)
+        return place_order(request)
+
+    monkeypatch.setattr(views, "place_order", slow_place_order)
+    results = {}
+
+    def post(name):
+        results[name] = _post_order(app.test_client(), auth, "k-slow")
+
+    threads = [threading.Thread(target=post, args=("first",)),
+               threading.Thread(target=post, args=("retry",))]
+    threads[0].start()
+    try:
+        assert entered[0].wait(10)
+        db.session.execute(update(IdempotencyKey).values(
+            created_at=utcnow() - IN_FLIGHT_LEASE - timedelta(seconds=1)))
+        db.session.commit()
+        threads[1].start()
+        assert entered[1].wait(10)
+        order = [0, 1] if first_to_finish == "slow first request" else [1, 0]
+        for call in order:
+            release[call].set()
+            threads[call].join(10)
+    finally:
+        for event in release:
+            event.set()
+        for thread in threads:
+            thread.join(10)
+    retry, late = results["retry"], results["first"]
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+    if first_to_finish == "retry":
+        assert late.status_code == 201 and late.headers["Idempotent-Replayed"] == "true"
+        assert late.get_json()["number"] == retry.get_json()["number"]
+    else:  # the key is the retry's, still in flight: come back when it is done
+        assert late.status_code == 409 and int(late.headers["Retry-After"]) >= 1
+    assert _orders(db) == 1
+    assert db.session.scalar(select(StockLevel.allocated).filter_by(
+        location_id=store.id, product_id=phone.id)) == 1
+    assert ledger_mismatches() == []
 
 
 def test_two_threads_racing_with_one_key_make_one_order(app, db, auth):
