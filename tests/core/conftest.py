@@ -3,6 +3,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from omni_store.config import PROJECT_ROOT
+from tests.api.conftest import api_client_row, auth  # noqa: F401  (API calls in core tests)
 
 FRENCH_PO = PROJECT_ROOT / "omni_store" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 

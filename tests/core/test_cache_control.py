@@ -1,7 +1,6 @@
 """Staff screens and API answers are one person's data: no cache may keep them."""
 from omni_store.auth.models import Role
 from tests import factories
-from tests.api.conftest import api_client_row, auth  # noqa: F401  (the API's fixtures)
 
 PRIVATE = "private, no-store"
 

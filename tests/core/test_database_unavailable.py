@@ -12,7 +12,6 @@ from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
 from omni_store.orders.models import Order
 from omni_store.tasks.models import Task
 from tests import factories
-from tests.api.conftest import api_client_row, auth  # noqa: F401  (the API's fixtures)
 from tests.api.test_orders import order_body
 
 UNREACHABLE = "The store system is unreachable right now. Nothing was saved; try again in a moment."
