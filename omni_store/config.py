@@ -3,6 +3,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -24,6 +25,16 @@ def _number_range(value: str) -> tuple[int, int]:
     """"100000000-199999999" -> (100000000, 199999999)."""
     first, _sep, last = value.partition("-")
     return int(first), int(last)
+
+
+def _trusted_hosts(public_base_url: str) -> list[str]:
+    """Hosts a request may name (others get 400): TRUSTED_HOSTS, comma-separated, else this
+    machine only; the host of PUBLIC_BASE_URL is always trusted."""
+    listed = os.environ.get("TRUSTED_HOSTS", "")
+    hosts = [h.strip() for h in listed.split(",") if h.strip()] or ["localhost", "127.0.0.1"]
+    if public_base_url and (public_host := urlsplit(public_base_url).hostname):
+        hosts.append(public_host)
+    return hosts
 
 
 def _database_url() -> str:
@@ -61,7 +72,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")  # per address
+    # Wrong passwords per account, from any address: the account then waits out the window.
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 5 minutes")
 
     # Picking must be done this long after an order lands (the pickup promise builds on it).
     PICKING_SLA = timedelta(hours=2)
@@ -69,8 +82,10 @@ class Config:
     HOLD_DAYS = int(os.environ.get("HOLD_DAYS", "7"))
     MAX_QUERY_LENGTH = 100
 
-    # Customer links (omni_store.pickup) built outside a request (outbox, jobs) start here.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Every customer link (omni_store.pickup) starts here when set, never with the request's
+    # Host header; unset (development), links follow the request, else the local server.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    TRUSTED_HOSTS = None  # filled in by load_config, from TRUSTED_HOSTS and PUBLIC_BASE_URL
     PICKUP_CODE_RATE_LIMIT = "5 per minute"  # per order and address, at the counter
     PICKUP_CODE_MAX_FAILURES = 5  # wrong codes before the order's code is locked
     PICKUP_CONFIRM_RATE_LIMIT = "10 per minute"  # customer confirmations per address
@@ -110,4 +125,6 @@ def load_config(overrides: dict | None = None) -> dict:
     settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_pre_ping": not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")}
     settings.update(overrides)
+    if "TRUSTED_HOSTS" not in overrides:
+        settings["TRUSTED_HOSTS"] = _trusted_hosts(settings["PUBLIC_BASE_URL"])
     return settings

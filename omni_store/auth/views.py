@@ -14,11 +14,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, SecurityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from omni_store.auth import throttle
 from omni_store.auth.forms import LoginForm
 from omni_store.auth.models import STAFF_ROLES, Role, User
 from omni_store.auth.scoping import ADMIN_STORE_KEY, current_store, roles_required
@@ -34,6 +36,12 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Store manager"),
     Role.ADMIN: _l("Administrator"),
 }
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(_error):
+    """A Host header not in TRUSTED_HOSTS: no page of ours (links, forms) is built for it."""
+    return "Unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @login_manager.unauthorized_handler
@@ -61,18 +69,30 @@ def login():
     if current_user.is_authenticated:
         return redirect_back()
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
-        user = _user_with_password(form.email.data, form.password.data)
-        if user is None:
+        email = form.email.data
+        known = throttle.known_device(email)
+        if not known and (minutes := throttle.minutes_locked(email)):
+            # Even the right password waits: else the limit would not stop a guess.
+            error = ngettext("Too many wrong passwords for this account. Wait %(num)d minute "
+                             "or ask your manager.",
+                             "Too many wrong passwords for this account. Wait %(num)d minutes "
+                             "or ask your manager.", minutes)
+            status = 429
+        elif (user := _user_with_password(email, form.password.data)) is None:
+            if not known:
+                throttle.count_failure(email)
             error = _("Wrong email or password.")
         elif not user.active:
             error = _("This account is disabled. Ask your store manager.")
         else:
             login_user(user)
             session.permanent = True  # lives PERMANENT_SESSION_LIFETIME: a shift and a half
-            return redirect_back()
-    return render_template("auth/login.html", form=form, error=error)
+            response = redirect_back()
+            throttle.remember_device(response, email)
+            return response
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @cache

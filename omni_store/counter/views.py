@@ -124,6 +124,28 @@ def hand_over_with_code(order_id: int):
     return _after_change(order_id, result=result)
 
 
+@bp.post("/orders/<int:order_id>/pickup-code/unlock")
+@roles_required(*STAFF_ROLES)
+def unlock_pickup_code(order_id: int):
+    """Too many wrong codes locked the order's code; staff who checked the customer unlock it."""
+    view = _counter_order_or_404(order_id)
+    pickup.unlock_pickup_code(view.order, current_user.id)
+    db.session.commit()
+    return _after_change(order_id)
+
+
+@bp.post("/orders/<int:order_id>/customer-link")
+@roles_required(*STAFF_ROLES)
+def new_customer_link(order_id: int):
+    """A ready order whose customer link is closed gets a new one, stored before it is shown."""
+    view = _counter_order_or_404(order_id)
+    if view.order.status != OrderStatus.READY:
+        raise InvalidInput(_("Only an order ready to collect has a customer link."))
+    tokens.order_view_token(view.order)
+    db.session.commit()
+    return _after_change(order_id)
+
+
 @bp.post("/orders/<int:order_id>/customer-confirmation")
 @roles_required(*STAFF_ROLES)
 def ask_customer(order_id: int):
@@ -179,12 +201,16 @@ def _render_order(order_id: int, **context):
     confirmation = pickup.latest_confirmation(order_id) if ready else None
     if not pickup.is_waiting(confirmation):
         confirmation = None
+    # Only a stored link is shown: this page is a GET, and commits nothing.
+    link = tokens.live_order_view_token(view.order) if ready else None
     return render_page("counter/order.html", "counter/_order.html", view=view,
                        progress=services.progress(view.order), waiting=services.waiting_quantity,
                        waiting_total=sum(map(services.waiting_quantity, view.order.lines)),
                        scan_id=uuid4().hex, confirmation=confirmation,
                        confirm_url=_confirm_url(confirmation) if confirmation else None,
-                       customer_link=tokens.customer_link(view.order) if ready else None,
+                       customer_link=tokens.link_of(link) if link else None,
+                       customer_token=link,
+                       code_locked=link is not None and pickup.code_locked(link),
                        **context)
 
 

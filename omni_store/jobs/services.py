@@ -34,7 +34,7 @@ APPOINTMENT_REMINDER_BEFORE = timedelta(hours=24)
 ESCALATED = "escalated"  # the TaskEvent note that marks a task as escalated once
 ESCALATION_PRIORITY_STEP = 10  # above anything a manager's "raise" gives, so it shows first
 EXPIRY_REASON = "hold expired"
-PICKUP_LINK_FIELDS = ("link", "pickup_code")  # copied from the 'ready' event into reminders
+PICKUP_LINK_FIELDS = ("pickup_token",)  # copied from the 'ready' event into reminders
 
 
 # --- holds -----------------------------------------------------------------------------

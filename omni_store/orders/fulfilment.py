@@ -14,7 +14,7 @@ from omni_store.orders.models import Hold, HoldStatus, Order, OrderStatus
 from omni_store.orders.services import uncovered_units
 from omni_store.outbox.models import EventKind
 from omni_store.outbox.services import record_event
-from omni_store.pickup.tokens import customer_link, pickup_code
+from omni_store.pickup.tokens import order_view_token
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind, TaskStatus
 from omni_store.tasks.services import create_task
 
@@ -86,7 +86,7 @@ def _tell_customer_ready(order: Order) -> None:
         "store_name": store.name,
         "slot": hold.zone.code if hold else None,
         "expires_at": hold.expires_at.isoformat() if hold else None,
-        # The customer's page (QR code) and the code to give at the counter without a phone.
-        "link": customer_link(order),
-        "pickup_code": pickup_code(order),
+        # The customer's page (QR code) and pickup code, rebuilt from this stored link when
+        # the message is sent: the payload keeps no secret.
+        "pickup_token": order_view_token(order).id,
     })

@@ -1,5 +1,10 @@
 """What each event says, rendered from its payload: an email for a customer, or a
-record for another system (the ERP, purchasing, a marketplace seller)."""
+record for another system (the ERP, purchasing, a marketplace seller).
+
+A payload holds no secret: a customer's link and pickup code are rebuilt when the message
+is rendered, from the stored link it names (`pickup_token`, a row that opens nothing
+without the app's secret key), and the message lists them as `secrets` for the log.
+"""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,6 +12,7 @@ from flask_babel import gettext as _
 
 from omni_store.core.clock import local
 from omni_store.outbox.models import EventKind, OutboxEvent
+from omni_store.pickup import tokens
 
 # Shown in customers' emails; stores of the chain are all in France.
 CUSTOMER_TIMEZONE = "Europe/Paris"
@@ -20,6 +26,7 @@ class Message:
     subject: str
     body: str
     to: str | None = None
+    secrets: tuple[str, ...] = ()  # in the body, and never to be written to a log
 
 
 def render(event: OutboxEvent) -> Message:
@@ -27,14 +34,14 @@ def render(event: OutboxEvent) -> Message:
     match event.kind:
         case EventKind.READY_FOR_PICKUP:
             return _customer(payload, _("Your order %(order)s is ready", order=payload["order"]),
-                             _ready_body(payload))
+                             _ready_body(payload), with_link=True)
         case EventKind.HOLD_EXPIRY_REMINDER:
             return _customer(payload, _("Your order %(order)s is waiting for you",
                                         order=payload["order"]),
                              _("Your order %(order)s waits for you at %(store)s until %(time)s. "
                                "After that, it goes back on the shelves.",
                                order=payload["order"], store=payload["store_name"],
-                               time=_when(payload["expires_at"])) + _link(payload))
+                               time=_when(payload["expires_at"])), with_link=True)
         case EventKind.HOLD_EXPIRED:
             return _customer(payload, _("Your order %(order)s was not collected",
                                         order=payload["order"]),
@@ -75,11 +82,17 @@ def render(event: OutboxEvent) -> Message:
             return _record("erp", str(event.kind))
 
 
-def _customer(payload: dict, subject: str, text: str) -> Message:
+def _customer(payload: dict, subject: str, text: str, with_link: bool = False) -> Message:
     greeting = _("Hello %(name)s,", name=payload["first_name"]) if payload.get("first_name") \
         else _("Hello,")
+    access = tokens.customer_access(payload.get("pickup_token")) if with_link else None
+    if access is not None:
+        text += "\n\n" + _("Show this page at the counter: %(url)s", url=access.link)
+        text += "\n" + _("No phone with you? Give this code at the counter: %(code)s",
+                         code=access.code)
     return Message("customer", subject, f"{greeting}\n\n{text}\n\nMaison Omni\n",
-                   to=payload.get("email"))
+                   to=payload.get("email"),
+                   secrets=(access.token, access.code) if access else ())
 
 
 def _ready_body(payload: dict) -> str:
@@ -87,16 +100,6 @@ def _ready_body(payload: dict) -> str:
              order=payload["order"], store=payload["store_name"])
     if payload.get("expires_at"):
         text += " " + _("We keep it for you until %(time)s.", time=_when(payload["expires_at"]))
-    return text + _link(payload)
-
-
-def _link(payload: dict) -> str:
-    """The customer's own pickup page (QR code for the counter), when the order has one."""
-    text = ""
-    if url := payload.get("link"):
-        text += "\n\n" + _("Show this page at the counter: %(url)s", url=url)
-    if code := payload.get("pickup_code"):
-        text += "\n" + _("No phone with you? Give this code at the counter: %(code)s", code=code)
     return text
 
 

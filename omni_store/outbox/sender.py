@@ -36,6 +36,7 @@ from omni_store.outbox.models import OutboxEvent
 log = logging.getLogger("omni_store.outbox")
 SMTP_TIMEOUT_SECONDS = 30
 MAX_ERROR_LENGTH = 1000
+REDACTED = "[redacted]"
 
 
 @dataclass
@@ -131,11 +132,15 @@ def _smtp_or_log():
 
 
 def deliver_to_log(event: OutboxEvent, message: Message) -> None:
-    """One structured line per event: the demo's mailbox, and the ERP's feed."""
+    """One structured line per event: the demo's mailbox, and the ERP's feed. Logs are read
+    by many and kept long: what opens an order (link token, pickup code) is redacted."""
+    body = message.body
+    for secret in message.secrets:
+        body = body.replace(secret, REDACTED)
     log.info(json.dumps({
         "outbox_event": event.id, "kind": str(event.kind), "dedup_key": event.dedup_key,
         "channel": message.channel, "to": message.to, "subject": message.subject,
-        "body": message.body, "payload": event.payload,
+        "body": body, "payload": event.payload,
     }, ensure_ascii=False, sort_keys=True))
 
 

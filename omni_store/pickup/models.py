@@ -5,6 +5,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from omni_store.auth.models import User
 from omni_store.core.clock import utcnow
 from omni_store.core.types import UTCDateTime
 from omni_store.extensions import db
@@ -35,8 +36,12 @@ class PickupToken(db.Model):
     # Order view only: sha256 of the 6-digit pickup code, and the wrong codes tried.
     code_hash: Mapped[str | None] = mapped_column(String(64))
     failed_codes: Mapped[int] = mapped_column(Integer, default=0)
+    # The last time staff unlocked the code after too many wrong ones: who, and when.
+    codes_unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    codes_unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship()
+    codes_unlocked_by: Mapped[User | None] = relationship()
 
 
 class ConfirmationStatus(StrEnum):

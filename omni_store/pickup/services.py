@@ -9,7 +9,12 @@ from omni_store.counter import services as counter
 from omni_store.extensions import db
 from omni_store.orders.models import Order, OrderStatus
 from omni_store.pickup import tokens
-from omni_store.pickup.models import ConfirmationStatus, HandoverConfirmation, TokenPurpose
+from omni_store.pickup.models import (
+    ConfirmationStatus,
+    HandoverConfirmation,
+    PickupToken,
+    TokenPurpose,
+)
 
 
 class ConfirmationClosed(DomainError):
@@ -18,6 +23,10 @@ class ConfirmationClosed(DomainError):
 
 class PickupCodeLocked(DomainError):
     status_code = 423
+
+
+class PickupCodeNotLocked(DomainError):
+    status_code = 409
 
 
 def propose_confirmation(order: Order, handed: dict[int, int],
@@ -106,7 +115,7 @@ def check_pickup_code(order: Order, code: str) -> bool:
         raise InvalidInput(_("The pickup code has %(digits)d digits.",
                              digits=tokens.PICKUP_CODE_DIGITS))
     token = tokens.order_view_token(order)
-    if token.failed_codes >= current_app.config["PICKUP_CODE_MAX_FAILURES"]:
+    if code_locked(token):
         raise PickupCodeLocked(_("Too many wrong pickup codes for order %(number)s: "
                                  "ask the customer to show their pickup page on their phone.",
                                  number=order.number))
@@ -115,6 +124,24 @@ def check_pickup_code(order: Order, code: str) -> bool:
     token.failed_codes += 1
     db.session.flush()
     return False
+
+
+def code_locked(token: PickupToken) -> bool:
+    return token.failed_codes >= current_app.config["PICKUP_CODE_MAX_FAILURES"]
+
+
+def unlock_pickup_code(order: Order, actor_id: int) -> PickupToken:
+    """Staff checked who the customer is: the wrong codes start again from zero, and who
+    unlocked it, when, is kept on the link (the caller commits)."""
+    token = tokens.live_order_view_token(order)
+    if token is None or not code_locked(token):
+        raise PickupCodeNotLocked(_("The pickup code of order %(number)s is not locked.",
+                                    number=order.number))
+    token.failed_codes = 0
+    token.codes_unlocked_by_id = actor_id
+    token.codes_unlocked_at = utcnow()
+    db.session.flush()
+    return token
 
 
 def hand_over_with_code(order: Order, handed: dict[int, int],

@@ -11,7 +11,9 @@ import hmac
 import re
 import secrets
 from base64 import urlsafe_b64encode
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -31,6 +33,7 @@ CONFIRMATION_LIFETIME = timedelta(minutes=10)
 # The customer's page stays open one day past the hold, to read "collected" or "expired".
 ORDER_VIEW_GRACE = timedelta(days=1)
 PICKUP_CODE_DIGITS = 6
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # `make run`, when PUBLIC_BASE_URL is unset
 
 
 def _secret() -> bytes:
@@ -95,15 +98,21 @@ def code_hash(row: PickupToken, code: str) -> str:
     return _sha256(f"{row.nonce}:{code}")
 
 
-def order_view_token(order: Order) -> PickupToken:
-    """The order's live customer link, created the first time it is needed."""
-    row = db.session.scalar(
+def live_order_view_token(order: Order) -> PickupToken | None:
+    """The order's stored customer link still open, if any (the latest)."""
+    return db.session.scalar(
         select(PickupToken)
         .where(PickupToken.order_id == order.id, PickupToken.purpose == TokenPurpose.ORDER_VIEW,
                PickupToken.expires_at > utcnow())
         .order_by(PickupToken.id.desc()).limit(1)
     )
-    return row or issue(order, TokenPurpose.ORDER_VIEW, _order_view_expiry(order))
+
+
+def order_view_token(order: Order) -> PickupToken:
+    """The order's live customer link, created the first time it is needed (the caller
+    commits: a link shown before its row is stored opens nothing)."""
+    return live_order_view_token(order) or issue(order, TokenPurpose.ORDER_VIEW,
+                                                 _order_view_expiry(order))
 
 
 def _order_view_expiry(order: Order) -> datetime:
@@ -116,17 +125,44 @@ def _order_view_expiry(order: Order) -> datetime:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A URL the customer can open: from the request, else from PUBLIC_BASE_URL (jobs, CLI)."""
-    if has_request_context():
+    """A URL the customer can open: from PUBLIC_BASE_URL whenever it is set (never from a
+    request's Host header), else from the request (development), else the local server."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base or DEVELOPMENT_BASE_URL)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def customer_link(order: Order) -> str:
     """The absolute URL of the order's customer page (GET /p/<token>)."""
-    return absolute_url("pickup.order_page", token=link_token(order_view_token(order)))
+    return link_of(order_view_token(order))
+
+
+def link_of(row: PickupToken) -> str:
+    """The absolute URL of a stored order-view link."""
+    return absolute_url("pickup.order_page", token=link_token(row))
+
+
+@dataclass(frozen=True)
+class CustomerAccess:
+    """What opens an order for its customer: never stored, rebuilt when a message is sent."""
+
+    link: str
+    token: str  # the signed token inside the link
+    code: str
+
+
+def customer_access(token_id: int | None) -> CustomerAccess | None:
+    """The link and pickup code of a stored order-view link while it is open."""
+    row = db.session.get(PickupToken, token_id) if token_id else None
+    if row is None or row.purpose != TokenPurpose.ORDER_VIEW or row.expires_at <= utcnow():
+        return None
+    token = link_token(row)
+    return CustomerAccess(absolute_url("pickup.order_page", token=token), token,
+                          pickup_code_of(row))
 
 
 def pickup_code(order: Order) -> str:

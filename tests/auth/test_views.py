@@ -76,10 +76,13 @@ def test_next_only_leads_to_a_page_of_this_site(client, db, next_url, landing):
 def test_eleventh_attempt_in_a_minute_is_refused_with_a_clear_message(client, db, app):
     assert app.config["LOGIN_RATE_LIMIT"] == "10 per minute"
     token = factories.csrf_token(client, "/login")
-    attempt = {"csrf_token": token, "email": "x@test.example", "password": "guess"}
 
-    statuses = [client.post("/login", data=attempt).status_code for _ in range(10)]
-    eleventh = client.post("/login", data=attempt)
+    def attempt(n):  # other accounts each time: the address's limit, not an account's
+        return client.post("/login", data={"csrf_token": token, "email": f"x{n}@test.example",
+                                           "password": "guess"})
+
+    statuses = [attempt(n).status_code for n in range(10)]
+    eleventh = attempt(10)
 
     assert statuses == [200] * 10
     assert eleventh.status_code == 429

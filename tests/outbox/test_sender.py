@@ -7,19 +7,25 @@ import threading
 import time
 from datetime import timedelta
 
+from types import SimpleNamespace
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from omni_store.core.clock import utcnow
+from omni_store.network.models import ZoneKind
+from omni_store.orders import fulfilment
 from omni_store.outbox import sender
 from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_event
+from omni_store.pickup import tokens
+from omni_store.pickup.models import PickupToken
+from tests import factories
 
 READY = {"order": "W000042", "email": "camille@test.example", "first_name": "Camille",
          "store": "PAR-RIV", "store_name": "Paris Rivoli", "slot": "PAR-RIV-H01",
-         "expires_at": "2026-03-17T09:00:00+00:00", "link": "https://shop.example/p/tok",
-         "pickup_code": "482913"}
+         "expires_at": "2026-03-17T09:00:00+00:00"}
 REFUND = {"return": "R000007", "order": "W000042", "store": "PAR-RIV", "amount_cents": 19900,
           "currency": "EUR", "lines": []}
 
@@ -68,13 +74,34 @@ def _event(db, key="ready_for_pickup:W000042", kind=EventKind.READY_FOR_PICKUP, 
     return event
 
 
+@pytest.fixture
+def ready(db, app, monkeypatch):
+    """A real order told it is ready: its event names the stored customer link."""
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://shop.example")
+    store = factories.store("PAR-RIV", name="Paris Rivoli")
+    slot = factories.zone(store, ZoneKind.HOLD, slot_number=1, capacity=5)
+    case = factories.product(name="Phone case")
+    factories.stock(store, case, 3)
+    order = factories.ready_order(store, slot, [(case, 1)])
+    fulfilment._tell_customer_ready(order)
+    db.session.commit()
+    event = db.session.scalar(select(OutboxEvent).filter_by(kind=EventKind.READY_FOR_PICKUP))
+    link, code = tokens.customer_link(order), tokens.pickup_code(order)
+    return SimpleNamespace(event=event, link=link, token=link.rsplit("/", 1)[1], code=code)
+
+
+def _stored_payloads(db) -> str:
+    db.session.expire_all()
+    return json.dumps([e.payload for e in db.session.scalars(select(OutboxEvent))])
+
+
 def _reload(db, event):
     db.session.expire_all()
     return db.session.get(OutboxEvent, event.id)
 
 
-def test_without_smtp_each_event_is_one_structured_log_line_and_is_sent_once(db, caplog):
-    event = _event(db)
+def test_without_smtp_each_event_is_one_structured_log_line_and_is_sent_once(
+        db, ready, caplog):
     caplog.set_level(logging.INFO, logger="omni_store.outbox")
 
     first = sender.send_pending()
@@ -82,14 +109,16 @@ def test_without_smtp_each_event_is_one_structured_log_line_and_is_sent_once(db,
 
     assert (first.sent, first.failed, second.sent) == (1, 0, 0)
     [line] = [json.loads(r.getMessage()) for r in caplog.records if r.levelno == logging.INFO]
-    assert line["kind"] == "ready_for_pickup" and line["to"] == "camille@test.example"
-    assert "https://shop.example/p/tok" in line["body"] and "482913" in line["body"]
-    event = _reload(db, event)
+    assert line["kind"] == "ready_for_pickup" and line["to"] == ready.event.payload["email"]
+    # What opens the order never reaches the log: the link's token and the code are redacted.
+    assert "https://shop.example/p/[redacted]" in line["body"]
+    assert "Give this code at the counter: [redacted]" in line["body"]
+    assert ready.token not in caplog.text and ready.code not in caplog.text
+    event = _reload(db, ready.event)
     assert event.sent_at is not None and event.attempts == 1 and event.claimed_by is None
 
 
-def test_smtp_is_used_when_configured_one_message_per_event(db, smtp, caplog):
-    _event(db)
+def test_smtp_is_used_when_configured_one_message_per_event(db, ready, smtp, caplog):
     _event(db, "refund:R000007", EventKind.REFUND_TO_ISSUE, REFUND)
     caplog.set_level(logging.INFO, logger="omni_store.outbox")
 
@@ -97,14 +126,41 @@ def test_smtp_is_used_when_configured_one_message_per_event(db, smtp, caplog):
 
     assert report.sent == 2
     [email] = smtp.sent
-    assert email["To"] == "camille@test.example"
-    assert email["Subject"] == "Your order W000042 is ready"
-    assert "Hello Camille" in email.get_content() and "https://shop.example/p/tok" in email.get_content()
+    assert email["To"] == ready.event.payload["email"]
+    assert email["Subject"] == f"Your order {ready.event.payload['order']} is ready"
+    content = email.get_content()
+    assert f"Show this page at the counter: {ready.link}" in content
+    assert f"Give this code at the counter: {ready.code}" in content
     assert email["Message-ID"].endswith("@omni-store>")
     assert ("starttls",) in smtp.calls and ("login", "omni", "s3cret") in smtp.calls
     # The refund is for the ERP: a JSON line, not an email.
     [erp] = [json.loads(r.getMessage()) for r in caplog.records if r.levelno == logging.INFO]
     assert (erp["channel"], erp["payload"]["amount_cents"]) == ("erp", 19900)
+
+
+def test_no_payload_ever_holds_the_link_or_the_code_and_a_retry_still_sends_them(
+        db, ready, smtp):
+    smtp.failing = True
+    assert sender.send_pending().failed == 1
+    waiting = _stored_payloads(db)
+    smtp.failing = False
+    assert sender.send_pending(now=utcnow() + timedelta(minutes=2)).sent == 1
+    sent = _stored_payloads(db)
+
+    [email] = smtp.sent
+    assert ready.link in email.get_content() and ready.code in email.get_content()
+    for payloads in (waiting, sent):
+        assert ready.token not in payloads and ready.code not in payloads
+        assert "/p/" not in payloads
+
+
+def test_a_message_whose_customer_link_closed_has_no_link(db, ready, smtp):
+    db.session.execute(update(PickupToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+    assert sender.send_pending().sent == 1
+    [email] = smtp.sent
+    assert "/p/" not in email.get_content() and ready.code not in email.get_content()
 
 
 def test_a_failed_delivery_is_retried_later_with_its_error(db, smtp):

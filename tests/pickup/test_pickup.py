@@ -12,6 +12,7 @@ from omni_store.counter.models import Handover
 from omni_store.extensions import limiter
 from omni_store.orders import fulfilment
 from omni_store.orders.models import Order, OrderStatus
+from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.pickup import services, tokens
 from omni_store.pickup.models import ConfirmationStatus, PickupToken, TokenPurpose
@@ -114,10 +115,12 @@ def test_the_ready_for_pickup_message_carries_the_link_and_the_code(db, shop, ph
     db.session.commit()
 
     event = db.session.scalar(select(OutboxEvent).filter_by(kind=EventKind.READY_FOR_PICKUP))
+    body = render(event).body
+    link = re.search(r"Show this page at the counter: (\S+)", body).group(1)
 
-    assert event.payload["link"] == tokens.customer_link(order)
-    assert event.payload["pickup_code"] == tokens.pickup_code(order)
-    assert phone.get(path_of(event.payload["link"])).status_code == 200
+    assert link == tokens.customer_link(order)
+    assert f"Give this code at the counter: {tokens.pickup_code(order)}" in body
+    assert phone.get(path_of(link)).status_code == 200
 
 
 def test_the_customer_page_reads_a_fixed_number_of_statements(db, shop, phone):
