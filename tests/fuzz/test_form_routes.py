@@ -171,3 +171,34 @@ def test_hostile_form_values_are_refused_clearly_and_write_nothing(app, chain, e
             assert writes.committed <= allowed, (url, form, response.status_code, writes.committed)
 
     post_hostile_form()
+
+
+def _screen_get_rules(app):
+    return sorted((rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and not rule.rule.startswith(("/api/", "/static"))),
+                  key=lambda rule: rule.endpoint)
+
+
+QUERY_NAMES = ["alerts", "all", "code", "day", "lines", "next", "placed", "q", "saved", "show",
+               "store", "more", "published", "page"]
+
+
+def test_hostile_query_strings_never_break_a_screen(app, chain):
+    """The same values in the query string of every screen a user can open: never a 5xx."""
+    client, _token = signed_in(app, MANAGER)
+    rules = _screen_get_rules(app)
+
+    @settings(max_examples=len(rules) * 4, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(rules).flatmap(lambda rule: st.tuples(
+        st.just(rule),
+        st.fixed_dictionaries({arg: st.sampled_from(chain[arg]) for arg in rule.arguments}),
+        st.dictionaries(st.sampled_from(QUERY_NAMES), HOSTILE, max_size=4))))
+    def open_with_hostile_query(drawn):
+        rule, arguments, query = drawn
+        url = rule.build(arguments, append_unknown=False)[1]
+        with app.app_context():
+            response = client.get(url, query_string=query)
+        assert response.status_code < 500, (url, query, response.get_data(as_text=True)[:400])
+
+    open_with_hostile_query()
