@@ -1,6 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,10 +56,11 @@ class Customer(db.Model):
     __tablename__ = "customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    first_name: Mapped[str] = mapped_column(String(80))
-    last_name: Mapped[str] = mapped_column(String(80), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    # info labels: the words core.forms uses when a value is longer than its column.
+    email: Mapped[str] = mapped_column(String(254), unique=True, info={"label": _l("Email")})
+    first_name: Mapped[str] = mapped_column(String(80), info={"label": _l("First name")})
+    last_name: Mapped[str] = mapped_column(String(80), default="", info={"label": _l("Last name")})
+    phone: Mapped[str] = mapped_column(String(32), default="", info={"label": _l("Phone")})
 
 
 class Order(db.Model):
@@ -72,7 +74,8 @@ class Order(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     # The store that hands the order over (pickup, e-reservation).
     pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
-    ship_address: Mapped[str] = mapped_column(String(300), default="")
+    ship_address: Mapped[str] = mapped_column(String(300), default="",
+                                              info={"label": _l("Delivery address")})
     ship_latitude: Mapped[float | None] = mapped_column(Float)
     ship_longitude: Mapped[float | None] = mapped_column(Float)
     appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -63,7 +63,7 @@ CASES = [
     ("/stock/home", lambda r: _customer(r, offer=HUGE, address="2 rue Hoche"),
      "Choose an offer from the list"),
     ("/stock/home", lambda r: _customer(r, address="x" * 301, latitude="48.895", longitude="2.25"),
-     "Ship address is too long: 300 characters at most"),
+     "Delivery address is too long: 300 characters at most"),
     ("/stock/home", lambda r: _customer(r, first_name="é" * 81, address="2 rue Hoche",
                                         latitude="48.895", longitude="2.25"),
      "First name is too long: 80 characters at most"),
