@@ -82,6 +82,16 @@ def query_number(name: str, field: str, low: int = 0, high: int = MAX_TYPED_NUMB
     return whole_number(raw, field, low, high) if raw.strip() else default
 
 
+def refuse_unstorable_characters() -> None:
+    """Before any view: a NUL in a form or query value is refused, as no text column can hold
+    it (PostgreSQL fails the statement that merely compares it)."""
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise refuse(name, _("%(field)s contains an invisible control character: "
+                                     "type it again.", field=name.strip("\x00") or "?"))
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_overlong_text(session: Session, _context, _instances) -> None:
     """No ORM write stores a text longer than its column, whichever screen or job sent it."""

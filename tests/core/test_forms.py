@@ -6,6 +6,7 @@ from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import bounded_text, column_length, row_id, whole_number
 from omni_store.orders.models import Customer
+from tests import factories
 
 
 @pytest.mark.parametrize("raw", ["9" * 5000, "²", "١٢", "٣", "-1", "+1", "1.0", "1e3", "0x1F",
@@ -62,3 +63,25 @@ def test_a_change_to_a_loaded_row_is_held_to_its_column_too(db):
     db.session.rollback()
 
     assert db.session.scalar(select(Customer.phone)) == ""
+
+
+@pytest.mark.parametrize("as_htmx", [False, True])
+def test_a_nul_character_in_a_form_is_refused_before_any_view_reads_it(client, login, hx, as_htmx):
+    """PostgreSQL fails any statement that compares text holding a NUL: a 422, not a 500."""
+    login("associate", factories.store("PAR-RIV"))
+    token = factories.csrf_token(client, "/")
+
+    response = client.post("/store/counts", data={"product": "PHN\x00A", "zone": "S1", "csrf_token": token},
+                           headers=hx if as_htmx else {})
+
+    assert response.status_code == 422
+    assert "product contains an invisible control character" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_query_string_is_refused_too(client, login):
+    login("associate", factories.store("PAR-RIV"))
+
+    response = client.get("/stock", query_string={"q": "PHN\x00"})
+
+    assert response.status_code == 422
+    assert "q contains an invisible control character" in response.get_data(as_text=True)
