@@ -1,5 +1,8 @@
+import time
+
 import pytest
 
+from omni_store.auth import throttle
 from omni_store.auth.models import Role, User
 from tests import factories
 
@@ -190,3 +193,68 @@ def test_switching_to_a_warehouse_is_refused(client, db, login):
 
     assert response.status_code == 404
     assert "This store does not exist." in response.get_data(as_text=True)
+
+
+# --- wrong passwords per account ---------------------------------------------------------
+
+
+def sign_in_from(client, address, email, password):
+    token = factories.csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_five_wrong_passwords_from_five_addresses_stop_the_account_for_a_few_minutes(
+        client, db, app):
+    factories.user(Role.ASSOCIATE, factories.store(), email="lea@test.example", password="right-pass")
+    db.session.commit()
+
+    wrong = [sign_in_from(client, f"203.0.113.{n}", "lea@test.example", "guess").status_code
+             for n in range(5)]
+    sixth = sign_in_from(client, "203.0.113.9", " LEA@test.example", "right-pass")
+    other_account = sign_in_from(client, "203.0.113.9", "nobody@test.example", "guess")
+
+    assert wrong == [200] * 5
+    assert sixth.status_code == 429  # even the right password: else a guess would get through
+    assert ("Too many wrong passwords for this account. Wait 5 minutes or ask your manager."
+            in sixth.get_data(as_text=True))
+    with app.app_context():
+        assert client.get("/").status_code == 302  # not signed in
+    assert other_account.status_code == 200  # the address itself is not blocked
+
+
+def test_the_account_opens_again_once_the_window_has_passed(client, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_LIMIT", "2 per 1 second")
+    factories.user(Role.ASSOCIATE, factories.store(), email="lea@test.example", password="right-pass")
+    db.session.commit()
+    for n in range(2):
+        sign_in_from(client, f"203.0.113.{n}", "lea@test.example", "guess")
+    refused = sign_in_from(client, "203.0.113.5", "lea@test.example", "right-pass")
+
+    time.sleep(1.1)
+    later = sign_in_from(client, "203.0.113.5", "lea@test.example", "right-pass")
+
+    assert refused.status_code == 429 and "Wait 1 minute or ask" in refused.get_data(as_text=True)
+    assert later.status_code == 302
+
+
+def test_a_browser_the_user_signed_in_on_is_not_locked_out_by_others_guessing(client, db, app):
+    user = factories.user(Role.ASSOCIATE, factories.store(), email="lea@test.example",
+                          password="right-pass")
+    db.session.commit()
+    assert sign_in(client, "lea@test.example", "right-pass").status_code == 302
+    assert client.get_cookie(throttle.KNOWN_DEVICE_COOKIE).http_only
+    with app.app_context():
+        client.post("/logout", data={"csrf_token": factories.csrf_token(client, "/")})
+    attacker = app.test_client()
+    for n in range(6):
+        sign_in_from(attacker, f"198.51.100.{n}", "lea@test.example", "guess")
+    locked_out = sign_in_from(attacker, "198.51.100.9", "lea@test.example", "right-pass")
+
+    back = sign_in(client, "lea@test.example", "right-pass")
+
+    assert locked_out.status_code == 429
+    assert back.status_code == 302
+    with app.app_context():
+        assert "Sales associate" in client.get("/").get_data(as_text=True)
+    assert db.session.get(User, user.id).active
