@@ -82,7 +82,13 @@ def register_hooks(app: Flask) -> None:
             404: _("This page does not exist, or it belongs to another store."),
             429: _("Too many attempts. Wait a minute and try again."),
         }
-        return error_response(error.code or 500, messages.get(error.code, error.description))
+        response = make_response(error_response(error.code or 500,
+                                                messages.get(error.code, error.description)))
+        # What the exception's own response says besides its HTML (the Allow of a 405).
+        for name, value in error.get_headers():
+            if name != "Content-Type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
