@@ -1,12 +1,45 @@
-"""The OpenAPI 3.1 description of the API v1; tests check the real responses against it."""
+"""The OpenAPI 3.1 description of the API v1; tests check the real responses against it,
+and schemathesis checks that the API refuses exactly what it forbids (tests/api).
+
+Every bound of a request comes from the constants parsing.py reads it with.
+"""
+from omni_store.api.parsing import (
+    ADDRESS_LENGTH,
+    CODE_PATTERN,
+    DEFAULT_LOCATIONS,
+    EMAIL_LENGTH,
+    EMAIL_PATTERN,
+    EXPERTISE_LENGTH,
+    FILLED_PATTERN,
+    LOCATION_CODE_LENGTH,
+    MAX_LOCATIONS,
+    MAX_ORDER_LINES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    MOVEMENT_QUANTITIES,
+    NAME_LENGTH,
+    ORDER_NUMBER_LENGTH,
+    PHONE_LENGTH,
+    REASON_LENGTH,
+    SKU_LENGTH,
+    SKU_QUANTITY_LENGTH,
+    SKU_QUANTITY_PATTERN,
+    TEXT_PATTERN,
+)
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedKind
 from omni_store.appointments.models import BookingStatus
+from omni_store.core.database import MAX_ROW_ID
+from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
+from omni_store.demo.catalog_data import PHONE_A_SKU, PHONE_B_SKU
 from omni_store.orders.models import (
+    STORE_DELIVERY_METHODS,
     AllocationStatus,
     DeliveryMethod,
     OrderStatus,
     Transport,
 )
+from omni_store.orders.services import MAX_LINE_QUANTITY
 from omni_store.shuttles.models import ParcelKind, ParcelStatus
 from omni_store.tasks.models import TaskKind
 
@@ -24,6 +57,67 @@ def _nullable(type_: str, **extra) -> dict:
 def _object(properties: dict, required: list[str] | None = None) -> dict:
     return {"type": "object", "properties": properties,
             "required": list(properties) if required is None else required}
+
+
+def _text(max_length: int, pattern: str = FILLED_PATTERN, **extra) -> dict:
+    """A text the API reads: never longer than its column, never holding U+0000."""
+    return {"type": "string", "maxLength": max_length, "pattern": pattern, **extra}
+
+
+def _optional_text(max_length: int, **extra) -> dict:
+    """Left out, null or empty: the same."""
+    return {"type": ["string", "null"], "maxLength": max_length, "pattern": TEXT_PATTERN,
+            **extra}
+
+
+def _whole(low: int, high: int, **extra) -> dict:
+    return {"type": "integer", "minimum": low, "maximum": high, **extra}
+
+
+_ID = _whole(1, MAX_ROW_ID)
+_QUANTITY = _whole(1, MAX_LINE_QUANTITY)
+
+
+def _delivery(method: DeliveryMethod) -> dict:
+    """What each method needs: a store for pickup and reserve, an address and its position
+    for the others; a field the method does not use may be sent, within its bounds."""
+    at_store = method in STORE_DELIVERY_METHODS
+    properties = {
+        "method": {"const": str(method)},
+        "store": (_text if at_store else _optional_text)(
+            LOCATION_CODE_LENGTH, description="pickup and reserve: the store code"),
+        "address": (_optional_text if at_store else _text)(
+            ADDRESS_LENGTH, description="home and ship_from_store"),
+        "latitude": {"type": ["number", "null"] if at_store else "number",
+                     "minimum": -90, "maximum": 90},
+        "longitude": {"type": ["number", "null"] if at_store else "number",
+                      "minimum": -180, "maximum": 180},
+        "appointment_slot": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
+                              "description": (
+                                  "the id of a published slot to book (GET "
+                                  "/stores/{code}/appointment-slots); the items are sourced to "
+                                  "be in the store before it, or the order is refused whole")}
+                             if method == DeliveryMethod.RESERVE else
+                             {"type": "null", "description": "reserve only"}),
+        "appointment_at": {"type": "null", "deprecated": True, "description": (
+            "no longer accepted (a 422 names it): an appointment is a published slot, "
+            "booked with appointment_slot")},
+    }
+    needed = ["store"] if at_store else ["address", "latitude", "longitude"]
+    return {"type": "object", "title": str(method), "properties": properties,
+            "required": ["method", *needed]}
+
+
+def _movement(kind: FeedKind) -> dict:
+    low, high = MOVEMENT_QUANTITIES[kind]
+    quantity = {
+        FeedKind.RECEIPT: {**_whole(low, high), "description": "units added"},
+        FeedKind.COUNT: {**_whole(low, high), "description": "the counted quantity"},
+        FeedKind.ADJUSTMENT: {"type": "integer", "description": "units added or removed",
+                              "anyOf": [_whole(low, -1), _whole(1, high)]},
+    }[kind]
+    return _object({"location": _text(LOCATION_CODE_LENGTH), "sku": _text(SKU_LENGTH),
+                    "kind": {"const": str(kind)}, "quantity": quantity})
 
 
 _INT = {"type": "integer"}
@@ -101,25 +195,14 @@ SCHEMAS = {
         "type": "object",
         "required": ["customer", "lines", "delivery"],
         "properties": {
-            "customer": _object({"email": {"type": "string", "format": "email"},
-                                 "first_name": _STR, "last_name": _STR, "phone": _STR},
-                                ["email", "first_name"]),
-            "lines": {"type": "array", "minItems": 1, "maxItems": 100, "items": _object(
-                {"sku": _STR, "qty": {"type": "integer", "minimum": 1, "maximum": 999}})},
-            "delivery": _object({
-                "method": {"type": "string", "enum": list(DeliveryMethod)},
-                "store": _nullable("string", description="pickup and reserve: the store code"),
-                "address": _nullable("string", description="home and ship_from_store"),
-                "latitude": _nullable("number", minimum=-90, maximum=90),
-                "longitude": _nullable("number", minimum=-180, maximum=180),
-                "appointment_slot": _nullable("integer", description=(
-                    "reserve only: the id of a published slot to book (GET "
-                    "/stores/{code}/appointment-slots); the items are sourced to be in the "
-                    "store before it, or the order is refused whole")),
-                "appointment_at": {"type": "null", "deprecated": True, "description": (
-                    "no longer accepted (a 422 names it): an appointment is a published slot, "
-                    "booked with appointment_slot")},
-            }, ["method"]),
+            "customer": _object({
+                "email": _text(EMAIL_LENGTH, EMAIL_PATTERN),
+                "first_name": _text(NAME_LENGTH, FILLED_PATTERN),
+                "last_name": _optional_text(NAME_LENGTH),
+                "phone": _optional_text(PHONE_LENGTH)}, ["email", "first_name"]),
+            "lines": {"type": "array", "minItems": 1, "maxItems": MAX_ORDER_LINES,
+                      "items": _ref("OrderLineRequest")},
+            "delivery": {"oneOf": [_delivery(method) for method in DeliveryMethod]},
         },
     },
     "PlanSource": _object({
@@ -164,7 +247,8 @@ SCHEMAS = {
             "origin": _STR, "destination": _nullable("string"),
             "tracking_number": _nullable("string"), "expected_at": _NULLABLE_TIME})},
     })]},
-    "CancelRequest": {"type": "object", "properties": {"reason": _STR}},
+    "CancelRequest": {"type": "object", "properties": {"reason": _optional_text(
+        REASON_LENGTH, description="kept with the stock movements; empty: a default reason")}},
     "AppointmentSlot": _object({
         "id": {"type": "integer", "description": "what delivery.appointment_slot books"},
         "starts_at": _TIME, "ends_at": _TIME,
@@ -183,18 +267,11 @@ SCHEMAS = {
             "booked until it ends: bought, home_delivery, released or cancelled")},
     }),
     "MoveAppointmentRequest": _object({"slot": {
-        "type": "integer", "description": "another slot of the same store"}}),
-    "OrderLineRequest": _object({
-        "sku": _STR, "qty": {"type": "integer", "minimum": 1, "maximum": 999}}),
+        **_ID, "description": "another slot of the same store"}}),
+    "OrderLineRequest": _object({"sku": _text(SKU_LENGTH), "qty": _QUANTITY}),
     "StockMovementBatch": _object({"movements": {
         "type": "array", "minItems": 1, "maxItems": MAX_BATCH_ROWS,
-        "items": _object({
-            "location": _STR, "sku": _STR,
-            "kind": {"type": "string", "enum": list(FeedKind)},
-            "quantity": {"type": "integer", "description": (
-                "receipt: units added (>0); adjustment: units added or removed (≠0); "
-                "count: the counted quantity (≥0)")},
-        })}}),
+        "items": {"oneOf": [_movement(kind) for kind in FeedKind]}}}),
     "StockMovementResult": _object({
         "applied": _INT,
         "movements": {"type": "array", "items": _object({
@@ -207,30 +284,78 @@ SCHEMAS = {
 }
 
 
-def _json(schema: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+def _header(description: str, schema: dict, required: bool = False) -> dict:
+    return {"description": description, "required": required, "schema": schema}
 
 
-def _problem(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+_RETRY_AFTER = {"type": "string", "pattern": "^[0-9]+$"}
+_LOCATION = _header("the order's URL", {"type": "string"}, required=True)
+_REPLAYED = _header("true: the stored answer to the first request with this Idempotency-Key",
+                    {"type": "string", "enum": ["true"]})
 
 
-_UNAUTHENTICATED = _problem("no, unknown or disabled API key")
+def _json(schema: str, description: str, **headers) -> dict:
+    response = {"description": description,
+                "content": {"application/json": {"schema": _ref(schema)}}}
+    return response | ({"headers": headers} if headers else {})
+
+
+def _problem(description: str, **headers) -> dict:
+    response = {"description": description,
+                "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    return response | ({"headers": headers} if headers else {})
+
+
+# What every operation may answer, whatever it is asked.
+_ANY_OPERATION = {
+    "401": _problem("no, unknown or disabled API key", **{"WWW-Authenticate": _header(
+        "the scheme to authenticate with", {"type": "string"}, required=True)}),
+    "405": _problem("a method this path does not take", Allow=_header(
+        "the methods it takes", {"type": "string"}, required=True)),
+    "503": _problem("the store system cannot reach its database right now; nothing was "
+                    "saved, and the same request succeeds once it is back", **{
+                        "Retry-After": _header(
+                            f"seconds to wait ({DATABASE_RETRY_AFTER_SECONDS})",
+                            _RETRY_AFTER, required=True)}),
+}
+_BAD_PARAMETER = {"422": _problem("a parameter the document does not allow (the field is "
+                                  "named)")}
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "maxLength": 255},
     "description": ("Retrying with the same key and body replays the first success; the "
-                    "same key with another body is a 422; while the first is running, a 409. "
-                    "A refused request does not keep its key."),
-}
-_IDEMPOTENT_RESPONSES = {
-    "409": _problem("not possible now (stock, order state) or the same key is in flight"),
-    "422": _problem("invalid body (the field is named), or the key was used with another body"),
+                    "same key with another body is a 422; while the first is running, a 409 "
+                    "with Retry-After. A refused request does not keep its key."),
 }
 
 
-_NUMBER = {"name": "number", "in": "path", "required": True, "schema": _STR}
+def _write_responses(not_found: str, refused: str) -> dict:
+    """An idempotent write: a body to read, things it names, the chain's state to obey."""
+    return {
+        "400": _problem("the body is not JSON: not UTF-8, not JSON (a NaN, a U+0000 outside "
+                        "a string), or nested too deep to read"),
+        "404": _problem(not_found),
+        "409": _problem(refused + "; or the same Idempotency-Key is in flight", **{
+            "Retry-After": _header("in flight: seconds before retrying", _RETRY_AFTER)}),
+        "422": _problem("a body the document does not allow (the field is named), or the "
+                        "Idempotency-Key was used with another body"),
+    }
+
+
+_NUMBER = {"name": "number", "in": "path", "required": True,
+           "schema": {"type": "string", "maxLength": ORDER_NUMBER_LENGTH,
+                      "pattern": CODE_PATTERN}, "example": "W000015"}
+_ORDER_LINKS = {
+    "GetOrder": {"operationId": "getOrder", "parameters": {"number": "$response.body#/number"}},
+    "CancelOrder": {"operationId": "cancelOrder",
+                    "parameters": {"number": "$response.body#/number"}},
+    "MoveAppointment": {"operationId": "moveAppointment",
+                        "parameters": {"number": "$response.body#/number"}},
+    "CancelAppointment": {"operationId": "cancelAppointment",
+                          "parameters": {"number": "$response.body#/number"}},
+    "AddOrderLine": {"operationId": "addOrderLine",
+                     "parameters": {"number": "$response.body#/number"}},
+}
 
 
 def _query(name: str, description: str, schema: dict, required: bool = False) -> dict:
@@ -238,112 +363,163 @@ def _query(name: str, description: str, schema: dict, required: bool = False) ->
             "description": description}
 
 
-def _body(schema: str, required: bool = True) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": _ref(schema)}}}
+def _body(schema: str, example: dict, required: bool = True) -> dict:
+    return {"required": required,
+            "content": {"application/json": {"schema": _ref(schema), "example": example}}}
+
+
+# The examples name the demo chain's (`flask demo seed`): they work against a demo server.
+_STORE_EXAMPLE = "PAR-RIV"
+_ORDER_EXAMPLE = {
+    "customer": {"email": "camille.martin@example.com", "first_name": "Camille",
+                 "last_name": "Martin", "phone": "+33612345678"},
+    "lines": [{"sku": PHONE_A_SKU, "qty": 1}],
+    "delivery": {"method": "pickup", "store": _STORE_EXAMPLE},
+}
+
+
+def _operation(operation_id: str, summary: str, responses: dict, **fields) -> dict:
+    return {"operationId": operation_id, "summary": summary, **fields,
+            "responses": responses | _ANY_OPERATION}
+
+
+_BODY_EXAMPLES = {
+    None: {"reason": "the customer changed their mind"},
+    "MoveAppointmentRequest": {"slot": 12},
+    "OrderLineRequest": {"sku": PHONE_B_SKU, "qty": 1},
+}
+
+
+def _order_write(operation_id: str, summary: str, body: str | None, success: dict,
+                 refused: str, **fields) -> dict:
+    """A write on an order: its number in the path, an Idempotency-Key, maybe a body."""
+    return _operation(operation_id, summary, {
+        **success, **_write_responses("unknown order" if body in (None, "CancelRequest")
+                                      else "unknown order, or what the body names", refused)},
+        parameters=[_NUMBER, _IDEMPOTENCY_KEY],
+        requestBody=_body(body or "CancelRequest", _BODY_EXAMPLES[body], required=body is not None),
+        **fields)
 
 
 PATHS = {
-    "/products": {"get": {
-        "summary": "Search the catalogue by name, brand, SKU or EAN",
-        "parameters": [
-            _query("q", "text, SKU or EAN; empty lists everything", {"type": "string"}),
-            _query("page", "from 1", {"type": "integer", "minimum": 1, "default": 1}),
-            _query("per_page", "1 to 100", {"type": "integer", "minimum": 1, "maximum": 100,
-                                            "default": 20}),
-        ],
-        "responses": {"200": _json("ProductPage", "one page of products"),
-                      "401": _UNAUTHENTICATED, "422": _problem("bad parameter")},
-    }},
-    "/availability": {"get": {
-        "summary": "Where a product is available to the web, on the marketplace, and when",
-        "parameters": [
-            _query("sku", "the product", {"type": "string"}, required=True),
-            _query("lat", "customer latitude (with lon)", {"type": "number"}),
-            _query("lon", "customer longitude (with lat)", {"type": "number"}),
-            _query("store", "a store code instead of lat/lon", {"type": "string"}),
+    "/products": {"get": _operation(
+        "searchProducts", "Search the catalogue by name, brand, SKU or EAN",
+        {"200": _json("ProductPage", "one page of products", links={"Availability": {
+            "operationId": "getAvailability",
+            "parameters": {"sku": "$response.body#/items/0/sku"}}}), **_BAD_PARAMETER},
+        parameters=[
+            _query("q", "text, SKU or EAN; empty lists everything",
+                   {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": TEXT_PATTERN}),
+            _query("page", "from 1", _whole(1, MAX_PAGE, default=1)),
+            _query("per_page", f"1 to {MAX_PER_PAGE}", _whole(1, MAX_PER_PAGE, default=20)),
+        ])},
+    "/availability": {"get": _operation(
+        "getAvailability", "Where a product is available to the web, on the marketplace, and when",
+        {"200": _json("Availability", "the product's availability", links={"Slots": {
+            "operationId": "getAppointmentSlots",
+            "parameters": {"code": "$response.body#/locations/0/code"}}}),
+         "404": _problem("unknown SKU or store"), **_BAD_PARAMETER},
+        description="lat and lon go together: one without the other is a 422.",
+        parameters=[
+            _query("sku", "the product", _text(SKU_LENGTH), required=True)
+            | {"example": PHONE_A_SKU},
+            {"name": "position", "in": "query", "style": "form", "explode": True,
+             "description": "the customer's position: lat and lon, both or neither",
+             "schema": {"type": "object", "required": ["lat", "lon"],
+                        "additionalProperties": False, "properties": {
+                 "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                 "lon": {"type": "number", "minimum": -180, "maximum": 180}}}},
+            _query("store", "a store code instead of lat/lon",
+                   {"type": "string", "maxLength": LOCATION_CODE_LENGTH,
+                    "pattern": CODE_PATTERN}) | {"example": _STORE_EXAMPLE},
             _query("limit", "how many locations to list, nearest first",
-                   {"type": "integer", "minimum": 1, "maximum": 500, "default": 20}),
-        ],
-        "responses": {"200": _json("Availability", "the product's availability"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown SKU"),
-                      "422": _problem("bad parameter")},
-    }},
-    "/orders": {"post": {
-        "summary": "Place an order: sourced, allocated and promised at once, or refused whole",
-        "parameters": [_IDEMPOTENCY_KEY],
-        "requestBody": _body("OrderRequest"),
-        "responses": {"201": _json("Order", "the order with its plan and promise"),
-                      "400": _problem("the body is not JSON"),
-                      "401": _UNAUTHENTICATED, **_IDEMPOTENT_RESPONSES},
-    }},
-    "/orders/{number}": {"get": {
-        "summary": "An order's status, lines, plan, task progress and parcels",
-        "parameters": [_NUMBER],
-        "responses": {"200": _json("OrderDetail", "the order"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown order")},
-    }},
-    "/orders/{number}/cancel": {"post": {
-        "summary": "Cancel an order: allocations released, open tasks cancelled",
-        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
-        "requestBody": _body("CancelRequest", required=False),
-        "responses": {"200": _json("Order", "the cancelled order (cancelling twice is harmless)"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
-                      **_IDEMPOTENT_RESPONSES},
-    }},
-    "/stores/{code}/appointment-slots": {"get": {
-        "summary": "The advice appointments a store offers, for some items if given",
-        "description": ("With sku, only slots every item can be in the store before (by "
-                        "shuttle or dropship if need be); without, every slot with a place left. "
-                        "Slots are offered three weeks ahead."),
-        "parameters": [
-            {"name": "code", "in": "path", "required": True, "schema": _STR},
+                   _whole(1, MAX_LOCATIONS, default=DEFAULT_LOCATIONS)),
+        ])},
+    "/orders": {"post": _operation(
+        "placeOrder", "Place an order: sourced, allocated and promised at once, or refused whole",
+        {"201": _json("Order", "the order with its plan and promise", Location=_LOCATION,
+                      **{"Idempotent-Replayed": _REPLAYED}) | {"links": _ORDER_LINKS},
+         **_write_responses("an unknown SKU, store or appointment slot",
+                            "the chain cannot take it now: not enough stock, a store closed "
+                            "or without pickup, a slot full, passed or at another store, more "
+                            f"than {MAX_LINE_QUANTITY} of one SKU over several lines")},
+        parameters=[_IDEMPOTENCY_KEY], requestBody=_body("OrderRequest", _ORDER_EXAMPLE))},
+    "/orders/{number}": {"get": _operation(
+        "getOrder", "An order's status, lines, plan, task progress and parcels",
+        {"200": _json("OrderDetail", "the order") | {"links": _ORDER_LINKS},
+         "404": _problem("unknown order")},
+        parameters=[_NUMBER])},
+    "/orders/{number}/cancel": {"post": _order_write(
+        "cancelOrder", "Cancel an order: allocations released, open tasks cancelled", None,
+        {"200": _json("Order", "the cancelled order (cancelling twice is harmless)",
+                      **{"Idempotent-Replayed": _REPLAYED})},
+        "the order is closed (handed over)")},
+    "/stores/{code}/appointment-slots": {"get": _operation(
+        "getAppointmentSlots", "The advice appointments a store offers, for some items if given",
+        {"200": _json("AppointmentSlots", "the slots, earliest first"),
+         "404": _problem("unknown store or SKU"), **_BAD_PARAMETER},
+        description=("With sku, only slots every item can be in the store before (by "
+                     "shuttle or dropship if need be); without, every slot with a place left. "
+                     "Slots are offered three weeks ahead."),
+        parameters=[
+            {"name": "code", "in": "path", "required": True, "example": _STORE_EXAMPLE,
+             "schema": {"type": "string", "maxLength": LOCATION_CODE_LENGTH,
+                        "pattern": CODE_PATTERN}},
             {**_query("sku", "repeat it per product: SKU (one unit) or SKU:quantity",
-                      {"type": "array", "items": {"type": "string"}}),
+                      {"type": "array", "maxItems": MAX_ORDER_LINES, "items": {
+                          "type": "string", "maxLength": SKU_QUANTITY_LENGTH,
+                          "pattern": SKU_QUANTITY_PATTERN}}),
              "style": "form", "explode": True},
-            _query("expertise", "only slots of this expertise (any case)", {"type": "string"}),
-        ],
-        "responses": {"200": _json("AppointmentSlots", "the slots, earliest first"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown store or SKU"),
-                      "422": _problem("bad parameter")},
-    }},
-    "/orders/{number}/appointment": {"post": {
-        "summary": "Move an e-reservation's appointment to another slot of its store",
-        "description": "The items, as planned, must be ready before the new slot.",
-        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
-        "requestBody": _body("MoveAppointmentRequest"),
-        "responses": {"200": _json("Order", "the order with its new appointment"),
-                      "400": _problem("the body is not JSON"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
-                      **_IDEMPOTENT_RESPONSES},
-    }},
-    "/orders/{number}/appointment/cancel": {"post": {
-        "summary": "Call off an appointment: the e-reservation is cancelled with it",
-        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
-        "requestBody": _body("CancelRequest", required=False),
-        "responses": {"200": _json("Order", "the cancelled order (cancelling twice is harmless)"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
-                      **_IDEMPOTENT_RESPONSES},
-    }},
-    "/orders/{number}/lines": {"post": {
-        "summary": "Add a product to compare at an e-reservation's appointment",
-        "description": "Sourced to be in the store before the appointment, or refused.",
-        "parameters": [_NUMBER, _IDEMPOTENCY_KEY],
-        "requestBody": _body("OrderLineRequest"),
-        "responses": {"201": _json("Order", "the order with the new line and its plan"),
-                      "400": _problem("the body is not JSON"),
-                      "401": _UNAUTHENTICATED, "404": _problem("unknown order"),
-                      **_IDEMPOTENT_RESPONSES},
-    }},
-    "/stock/movements": {"post": {
-        "summary": "Receipts, adjustments and counts from an ERP, WMS or supplier",
-        "description": ("The batch is checked whole and applied in order; one bad row refuses "
-                        "it (errors[0].index names the row) and nothing is written."),
-        "parameters": [_IDEMPOTENCY_KEY],
-        "requestBody": _body("StockMovementBatch"),
-        "responses": {"201": _json("StockMovementResult", "every row applied"),
-                      "400": _problem("the body is not JSON"),
-                      "401": _UNAUTHENTICATED, **_IDEMPOTENT_RESPONSES},
-    }},
+            _query("expertise", "only slots of this expertise (any case)",
+                   {"type": "string", "maxLength": EXPERTISE_LENGTH, "pattern": TEXT_PATTERN}),
+        ])},
+    "/orders/{number}/appointment": {"post": _order_write(
+        "moveAppointment", "Move an e-reservation's appointment to another slot of its store",
+        "MoveAppointmentRequest",
+        {"200": _json("Order", "the order with its new appointment",
+                      **{"Idempotent-Replayed": _REPLAYED})},
+        "the order has no appointment or it is closed, the slot is full, passed or of another "
+        "store, or the items cannot be ready before it",
+        description="The items, as planned, must be ready before the new slot.")},
+    "/orders/{number}/appointment/cancel": {"post": _order_write(
+        "cancelAppointment", "Call off an appointment: the e-reservation is cancelled with it",
+        None,
+        {"200": _json("Order", "the cancelled order (cancelling twice is harmless)",
+                      **{"Idempotent-Replayed": _REPLAYED})},
+        "the order has no appointment, or it is closed")},
+    "/orders/{number}/lines": {"post": _order_write(
+        "addOrderLine", "Add a product to compare at an e-reservation's appointment",
+        "OrderLineRequest",
+        {"201": _json("Order", "the order with the new line and its plan", Location=_LOCATION,
+                      **{"Idempotent-Replayed": _REPLAYED})},
+        "the order has no appointment or it is closed or started, the product is already in "
+        "it, or it cannot be in the store in time",
+        description="Sourced to be in the store before the appointment, or refused.")},
+    "/stock/movements": {"post": _operation(
+        "postStockMovements", "Receipts, adjustments and counts from an ERP, WMS or supplier",
+        {"201": _json("StockMovementResult", "every row applied",
+                      **{"Idempotent-Replayed": _REPLAYED}),
+         **_write_responses("a row names an unknown location or SKU (errors[0].index)",
+                            "a row the stock refuses (a location not active, fewer units than "
+                            "it removes, a count below what orders hold)")},
+        description=("The batch is checked whole and applied in order; one bad row refuses "
+                     "it (errors[0].index names the row) and nothing is written."),
+        parameters=[_IDEMPOTENCY_KEY], requestBody=_body("StockMovementBatch", {"movements": [
+            {"location": _STORE_EXAMPLE, "sku": PHONE_A_SKU, "kind": "receipt", "quantity": 2}]}))},
+}
+
+
+def _query_names(parameter: dict) -> list[str]:
+    if parameter["schema"].get("type") == "object":  # exploded: its properties are the names
+        return list(parameter["schema"]["properties"])
+    return [parameter["name"]]
+
+
+# The query parameters each operation reads, by path and method: any other is refused.
+QUERY_PARAMETERS = {
+    (path, method): frozenset(name for parameter in operation.get("parameters", [])
+                              if parameter["in"] == "query" for name in _query_names(parameter))
+    for path, item in PATHS.items() for method, operation in item.items()
 }
 
 
@@ -353,7 +529,9 @@ def openapi_document() -> dict:
         "info": {"title": "omni-store API", "version": "1.0.0", "description": (
             "For the e-commerce front, the ERP, the WMS and suppliers. Chain-wide; "
             "authenticate with 'Authorization: Bearer <key>'. Errors are "
-            "application/problem+json.")},
+            "application/problem+json naming the field: 400 for a body that is not JSON, 422 "
+            "for a request this document does not allow (a query parameter it does not list "
+            "too), 404 for something unknown it names, 409 for what the chain refuses now.")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"apiKey": []}],
         "components": {

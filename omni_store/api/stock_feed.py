@@ -75,13 +75,14 @@ def _checked(index: int, row: FeedRow, locations: dict[str, Location],
              products: dict[str, Product]) -> tuple[Location, Product, FeedKind, int]:
     location = locations.get(row.location_code.upper())
     if location is None:
-        raise RowRefused(index, "location", _("unknown location %(code)s.", code=row.location_code))
+        raise RowRefused(index, "location", _("unknown location %(code)s.", code=row.location_code),
+                         404)
     if not location.active:
         raise RowRefused(index, "location", _("location %(code)s is not active.",
-                                              code=location.code))
+                                              code=location.code), 409)
     product = products.get(row.sku)
     if product is None:
-        raise RowRefused(index, "sku", _("unknown SKU %(sku)s.", sku=row.sku))
+        raise RowRefused(index, "sku", _("unknown SKU %(sku)s.", sku=row.sku), 404)
     try:
         kind = FeedKind(row.kind)
     except ValueError:

@@ -3,6 +3,9 @@
 Thin views: parse and validate the JSON, call one query or service, answer JSON.
 Errors are problem details (RFC 9457) naming the field when there is one.
 """
+import re
+from contextlib import contextmanager
+
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,7 +15,28 @@ from omni_store.api import parsing, queries
 from omni_store.api.auth import authenticate_client
 from omni_store.api.idempotency import idempotent
 from omni_store.api.imports import offers_cli, stock_cli
-from omni_store.api.openapi import openapi_document
+from omni_store.api.openapi import QUERY_PARAMETERS, openapi_document
+from omni_store.api.parsing import (
+    ADDRESS_LENGTH,
+    CODE_PATTERN,
+    DEFAULT_LOCATIONS,
+    EMAIL_LENGTH,
+    EXPERTISE_LENGTH,
+    LOCATION_CODE_LENGTH,
+    MAX_LOCATIONS,
+    MAX_ORDER_LINES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    MOVEMENT_QUANTITIES,
+    NAME_LENGTH,
+    ORDER_NUMBER_LENGTH,
+    PHONE_LENGTH,
+    REASON_LENGTH,
+    SKU_LENGTH,
+    SKU_QUANTITY_LENGTH,
+    SKU_QUANTITY_PATTERN,
+)
 from omni_store.api.representations import (
     delivery_option_json,
     offer_json,
@@ -21,7 +45,7 @@ from omni_store.api.representations import (
     product_json,
     slot_offer_json,
 )
-from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedRow, apply_stock_feed
+from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedKind, FeedRow, apply_stock_feed
 from omni_store.appointments import services as appointments
 from omni_store.appointments.models import Booking
 from omni_store.appointments.queries import booking_of
@@ -29,9 +53,10 @@ from omni_store.catalog.models import Product
 from omni_store.catalog.read_models import product_facts, products_by_sku
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
+from omni_store.core.forms import whole_number
 from omni_store.extensions import db
 from omni_store.network.models import LocationKind
-from omni_store.orders.models import DeliveryMethod, Order
+from omni_store.orders.models import STORE_DELIVERY_METHODS, DeliveryMethod, Order
 from omni_store.orders.services import MAX_LINE_QUANTITY, OrderRequest, cancel_order, place_order
 
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
@@ -39,11 +64,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
 bp.cli.add_command(stock_cli)
 bp.cli.add_command(offers_cli)
 
-MAX_ORDER_LINES = 100
-# Availability lists the nearest locations and the best ways of each method: what a
-# product page shows, and what keeps the answer small at 300 locations.
-DEFAULT_LOCATIONS = 20
-MAX_LOCATIONS = 500
 OPTIONS_PER_METHOD = 3
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
@@ -52,6 +72,20 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 def require_api_key():
     if request.endpoint not in PUBLIC_ENDPOINTS:
         authenticate_client()
+        _refuse_unknown_parameters()
+
+
+def _refuse_unknown_parameters() -> None:
+    """A parameter the operation does not read is a mistake (a typo, an old name) that
+    would otherwise go unnoticed."""
+    path = request.url_rule.rule.removeprefix(bp.url_prefix).replace("<", "{").replace(">", "}")
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    known = QUERY_PARAMETERS.get((path, method))
+    if known is None:  # OPTIONS, or a method the path does not take: answered as such
+        return
+    if unknown := sorted(set(request.args) - known):
+        raise parsing.field_error(unknown[0][:40], _("Unknown parameter: %(name)s",
+                                                     name=unknown[0][:40]))
 
 
 @bp.errorhandler(DomainError)
@@ -89,12 +123,10 @@ def openapi():
 
 @bp.get("/products")
 def products():
-    query = request.args.get("q", "").strip()
-    if len(query) > 100:
-        raise parsing.field_error("q", _("q is longer than 100 characters."))
-    page = parsing.query_int("page", 1, 1, 10_000)
-    per_page = parsing.query_int("per_page", 20, 1, 100)
-    found = queries.search_catalogue(query, page, per_page)
+    query = parsing.query_text("q", MAX_QUERY_LENGTH) or ""
+    page = parsing.query_int("page", 1, 1, MAX_PAGE)
+    per_page = parsing.query_int("per_page", 20, 1, MAX_PER_PAGE)
+    found = queries.search_catalogue(query.strip(), page, per_page)
     return jsonify({
         "items": [product_json(entry.product, entry.web_atp) for entry in found.entries],
         "page": found.page,
@@ -105,9 +137,9 @@ def products():
 
 @bp.get("/availability")
 def availability():
-    sku = request.args.get("sku", "").strip()
-    if not sku:
-        raise parsing.field_error("sku", _("sku is required."))
+    sku = parsing.query_text("sku", SKU_LENGTH, parsing.FILLED_PATTERN)
+    if sku is None:
+        raise parsing.required("sku")
     latitude = parsing.query_float("lat", -90, 90)
     longitude = parsing.query_float("lon", -180, 180)
     if (latitude is None) != (longitude is None):
@@ -115,13 +147,14 @@ def availability():
                                   _("lat and lon go together."))
     limit = parsing.query_int("limit", DEFAULT_LOCATIONS, 1, MAX_LOCATIONS)
     store = None
-    if store_code := request.args.get("store", "").strip():
+    if (store_code := parsing.query_text("store", LOCATION_CODE_LENGTH, CODE_PATTERN,
+                                         _("Unknown store."))) is not None:
         store = queries.store_site(store_code)
         if store is None:
-            raise parsing.field_error("store", _("Unknown store: %(code)s", code=store_code))
+            raise NotFound(_("Unknown store: %(code)s", code=store_code), field="store")
     product = product_facts(sku)
     if product is None:
-        raise NotFound(_("Unknown SKU: %(skus)s", skus=sku))
+        raise NotFound(_("Unknown SKU: %(skus)s", skus=sku), field="sku")
     found = queries.availability(product, store, latitude, longitude, limit, OPTIONS_PER_METHOD)
     origin = None
     if store is not None:
@@ -145,13 +178,10 @@ def availability():
 
 @bp.get("/stores/<code>/appointment-slots")
 def appointment_slots(code: str):
-    store = queries.store_by_code(code)
+    store = queries.store_by_code(code) if _is_code(code, LOCATION_CODE_LENGTH) else None
     if store is None or store.kind != LocationKind.STORE:
-        raise NotFound(_("Unknown store: %(code)s", code=code))
-    expertise = request.args.get("expertise", "").strip()
-    if len(expertise) > appointments.MAX_EXPERTISE_LENGTH:
-        raise parsing.field_error("expertise", _(
-            "expertise is longer than %(max)d characters.", max=appointments.MAX_EXPERTISE_LENGTH))
+        raise NotFound(_("Unknown store: %(code)s", code=code[:LOCATION_CODE_LENGTH]))
+    expertise = (parsing.query_text("expertise", EXPERTISE_LENGTH) or "").strip()
     items = _items_to_see()
     if items:
         offers = appointments.slots_for_items(store, items, expertise)
@@ -160,94 +190,111 @@ def appointment_slots(code: str):
     return jsonify({"store": store.code, "slots": [slot_offer_json(offer) for offer in offers]})
 
 
+def _is_code(value: str, max_length: int) -> bool:
+    """A path's code or number as the document states it; anything else names no row."""
+    return len(value) <= max_length and re.search(CODE_PATTERN, value) is not None
+
+
 def _items_to_see() -> dict[Product, int]:
     """The repeated `sku` parameters: one unit each, or `CODE:quantity`."""
     wanted: dict[str, int] = {}
-    values = request.args.getlist("sku")
-    if len(values) > MAX_ORDER_LINES:
-        raise parsing.field_error("sku", _("sku is repeated more than %(max)d times.",
-                                           max=MAX_ORDER_LINES))
-    for value in values:
+    for value in parsing.query_values("sku", MAX_ORDER_LINES):
+        parsing.checked_text(value, "sku", SKU_QUANTITY_LENGTH, SKU_QUANTITY_PATTERN, _(
+            "Each sku is a SKU, or a SKU and a quantity from 1 to %(max)d such as PHN-A:2; "
+            "“%(value)s” is neither.", max=MAX_LINE_QUANTITY, value=value[:40]))
         sku, colon, quantity = (part.strip() for part in value.partition(":"))
-        sku = sku.upper()
-        if not sku or (colon and not (quantity.isdecimal()
-                                      and 1 <= int(quantity) <= MAX_LINE_QUANTITY)):
-            raise parsing.field_error("sku", _(
-                "Each sku is a SKU, or a SKU and a quantity from 1 to %(max)d such as "
-                "PHN-A:2; “%(value)s” is neither.", max=MAX_LINE_QUANTITY, value=value[:40]))
-        wanted[sku] = wanted.get(sku, 0) + (int(quantity) if colon else 1)
+        number = whole_number(quantity, "sku", 1, MAX_LINE_QUANTITY) if colon else 1
+        wanted[sku.upper()] = wanted.get(sku.upper(), 0) + number
     products = products_by_sku(list(wanted))
     unknown = [sku for sku in wanted if sku not in products]
     if unknown:
-        raise NotFound(_("Unknown SKU: %(skus)s", skus=", ".join(unknown)))
+        raise NotFound(_("Unknown SKU: %(skus)s", skus=", ".join(unknown)), field="sku")
     return {products[sku]: quantity for sku, quantity in wanted.items()}
+
+
+@contextmanager
+def _chain_refusals():
+    """The request was read whole before: what a service refuses now is the chain's state
+    (a store closed or without pickup, a slot passed or at another store), a 409; an
+    unknown SKU, store or slot is a 404."""
+    try:
+        yield
+    except InvalidInput as refused:
+        raise DomainError(refused.message) from None
 
 
 @bp.post("/orders")
 @idempotent
 def create_order():
     body = parsing.json_object()
-    order_request = _order_request(body)
-    slot_id = _appointment_slot(body["delivery"], order_request.delivery_method)
-    try:
+    order_request, slot_id = _order_request(body)
+    with _chain_refusals():
         if slot_id is None:
             order = place_order(order_request)
         else:
             order = appointments.reserve_with_appointment(order_request, slot_id).order
-    except NotFound as unknown:  # an unknown SKU, store or slot in the body is invalid input
-        raise InvalidInput(unknown.message) from None
     response = jsonify(order_json(order))
     response.status_code = 201
     response.headers["Location"] = url_for("api.order_detail", number=order.number)
     return response
 
 
-def _order_request(body: dict) -> OrderRequest:
+def _order_request(body: dict) -> tuple[OrderRequest, int | None]:
+    """The order and the appointment slot it books, if any."""
     customer = parsing.object_at(body, "customer", "customer")
     delivery = parsing.object_at(body, "delivery", "delivery")
-    lines = []
-    for index, line in enumerate(parsing.list_at(body, "lines", "lines", MAX_ORDER_LINES)):
-        if not isinstance(line, dict):
-            raise parsing.field_error(f"lines[{index}]", _("Each line must be an object."))
-        lines.append((parsing.text_at(line, "sku", f"lines[{index}].sku", 32),
-                      parsing.integer_at(line, "qty", f"lines[{index}].qty")))
-    return OrderRequest(
-        email=parsing.text_at(customer, "email", "customer.email", 254),
-        first_name=parsing.text_at(customer, "first_name", "customer.first_name", 80),
-        last_name=parsing.text_at(customer, "last_name", "customer.last_name", 80),
-        phone=parsing.text_at(customer, "phone", "customer.phone", 32),
-        lines=lines,
-        delivery_method=parsing.text_at(delivery, "method", "delivery.method", 20),
-        pickup_store_code=parsing.text_at(delivery, "store", "delivery.store", 16) or None,
-        ship_address=parsing.text_at(delivery, "address", "delivery.address", 300),
-        ship_latitude=parsing.number_at(delivery, "latitude", "delivery.latitude"),
-        ship_longitude=parsing.number_at(delivery, "longitude", "delivery.longitude"),
-    )
-
-
-def _appointment_slot(delivery: dict, method: str) -> int | None:
-    """The published slot an e-reservation books; a free-form time is no longer taken."""
+    lines = [(parsing.filled_text_at(line, "sku", f"{path}.sku", SKU_LENGTH),
+              parsing.integer_at(line, "qty", f"{path}.qty", 1, MAX_LINE_QUANTITY))
+             for _index, path, line in parsing.objects_at(body, "lines", "lines",
+                                                         MAX_ORDER_LINES)]
+    email = parsing.filled_text_at(customer, "email", "customer.email", EMAIL_LENGTH,
+                                   parsing.EMAIL_PATTERN, _("Please enter a valid email address."))
+    first_name = parsing.filled_text_at(customer, "first_name", "customer.first_name",
+                                        NAME_LENGTH)
+    method = parsing.choice_at(delivery, "method", "delivery.method", list(DeliveryMethod))
+    at_store = method in STORE_DELIVERY_METHODS
+    # What the method needs is required; what it does not use is still read, and bounded.
+    store_text = parsing.filled_text_at if at_store else parsing.text_at
+    address_text = parsing.text_at if at_store else parsing.filled_text_at
+    store = store_text(delivery, "store", "delivery.store", LOCATION_CODE_LENGTH)
+    address = address_text(delivery, "address", "delivery.address", ADDRESS_LENGTH)
+    position = {name: parsing.number_at(delivery, name, f"delivery.{name}", -bound, bound)
+                for name, bound in (("latitude", 90), ("longitude", 180))}
+    missing = next((name for name, value in position.items() if value is None), None)
+    if not at_store and missing:
+        raise parsing.required(f"delivery.{missing}")
     if delivery.get("appointment_at") is not None:
         raise parsing.field_error("delivery.appointment_at", _(
             "An appointment must be a published slot: book one with delivery.appointment_slot "
             "(see GET /stores/{code}/appointment-slots)."))
-    if delivery.get("appointment_slot") is None:
-        return None
-    slot_id = parsing.id_at(delivery, "appointment_slot", "delivery.appointment_slot")
-    if method != DeliveryMethod.RESERVE:
+    slot_id = parsing.optional_id_at(delivery, "appointment_slot", "delivery.appointment_slot")
+    if slot_id is not None and method != DeliveryMethod.RESERVE:
         raise parsing.field_error("delivery.appointment_slot",
                                   _("Only an e-reservation comes with an advice appointment."))
-    return slot_id
+    return OrderRequest(
+        email=email,
+        first_name=first_name,
+        last_name=parsing.text_at(customer, "last_name", "customer.last_name", NAME_LENGTH),
+        phone=parsing.text_at(customer, "phone", "customer.phone", PHONE_LENGTH),
+        lines=lines,
+        delivery_method=method,
+        pickup_store_code=store or None,
+        ship_address=address,
+        ship_latitude=position["latitude"],
+        ship_longitude=position["longitude"],
+    ), slot_id
 
 
 def _order_or_404(number: str) -> Order:
-    order = db.session.scalar(
-        select(Order).filter_by(number=number)
-        .options(selectinload(Order.lines), selectinload(Order.customer),
-                 selectinload(Order.pickup_location))
-    )
+    order = None
+    if _is_code(number, ORDER_NUMBER_LENGTH):
+        order = db.session.scalar(
+            select(Order).filter_by(number=number)
+            .options(selectinload(Order.lines), selectinload(Order.customer),
+                     selectinload(Order.pickup_location))
+        )
     if order is None:
-        raise NotFound(_("Unknown order: %(number)s", number=number))
+        raise NotFound(_("Unknown order: %(number)s", number=number[:ORDER_NUMBER_LENGTH]))
     return order
 
 
@@ -262,15 +309,15 @@ def order_detail(number: str):
 @idempotent
 def cancel(number: str):
     order = _order_or_404(number)
-    cancel_order(order, actor_id=None, reason=_reason() or _("cancelled through the API"))
+    reason = _reason()
+    cancel_order(order, actor_id=None, reason=reason or _("cancelled through the API"))
     appointments.close_with_order(order)
     return jsonify(order_json(order))
 
 
 def _reason() -> str:
     """The optional `reason` of a cancellation; the body itself may be left out."""
-    body = parsing.json_object() if request.get_data() else {}
-    return parsing.text_at(body, "reason", "reason", 200)
+    return parsing.text_at(parsing.optional_json_object(), "reason", "reason", REASON_LENGTH)
 
 
 def _booking_of(order: Order) -> Booking:
@@ -285,10 +332,11 @@ def _booking_of(order: Order) -> Booking:
 def move_appointment(number: str):
     booking = _booking_of(_order_or_404(number))
     slot_id = parsing.id_at(parsing.json_object(), "slot", "slot")
-    try:
-        appointments.move_booking(booking, slot_id)
-    except NotFound as unknown:  # the order was found: the slot in the body was not
-        raise parsing.field_error("slot", unknown.message) from None
+    with _chain_refusals():
+        try:
+            appointments.move_booking(booking, slot_id)
+        except NotFound as unknown:  # the order was found: the slot in the body was not
+            raise NotFound(unknown.message, field="slot") from None
     return jsonify(order_json(booking.order))
 
 
@@ -296,7 +344,9 @@ def move_appointment(number: str):
 @idempotent
 def cancel_appointment(number: str):
     booking = _booking_of(_order_or_404(number))
-    appointments.cancel_booking(booking, actor_id=None, reason=_reason())
+    reason = _reason()
+    with _chain_refusals():
+        appointments.cancel_booking(booking, actor_id=None, reason=reason)
     return jsonify(order_json(booking.order))
 
 
@@ -306,14 +356,13 @@ def add_order_line(number: str):
     """A product to compare at the appointment, brought to the store in time for it."""
     booking = _booking_of(_order_or_404(number))
     body = parsing.json_object()
-    sku = parsing.text_at(body, "sku", "sku", 32)
-    if not sku:
-        raise parsing.field_error("sku", _("sku is required."))
-    quantity = parsing.integer_at(body, "qty", "qty")
-    try:
-        appointments.add_product(booking, sku, quantity, actor_id=None)
-    except NotFound as unknown:  # the order was found: the SKU in the body was not
-        raise parsing.field_error("sku", unknown.message) from None
+    sku = parsing.filled_text_at(body, "sku", "sku", SKU_LENGTH)
+    quantity = parsing.integer_at(body, "qty", "qty", 1, MAX_LINE_QUANTITY)
+    with _chain_refusals():
+        try:
+            appointments.add_product(booking, sku, quantity, actor_id=None)
+        except NotFound as unknown:  # the order was found: the SKU in the body was not
+            raise NotFound(unknown.message, field="sku") from None
     response = jsonify(order_json(booking.order))
     response.status_code = 201
     response.headers["Location"] = url_for("api.order_detail", number=number)
@@ -325,16 +374,16 @@ def add_order_line(number: str):
 def stock_movements():
     body = parsing.json_object()
     rows = []
-    for index, row in enumerate(parsing.list_at(body, "movements", "movements", MAX_BATCH_ROWS)):
-        path = f"movements[{index}]"
-        if not isinstance(row, dict):
-            raise parsing.field_error(path, _("Each movement must be an object."), index=index)
+    for index, path, row in parsing.objects_at(body, "movements", "movements", MAX_BATCH_ROWS):
         try:
+            kind = parsing.choice_at(row, "kind", f"{path}.kind", list(FeedKind))
             rows.append(FeedRow(
-                location_code=parsing.text_at(row, "location", f"{path}.location", 16),
-                sku=parsing.text_at(row, "sku", f"{path}.sku", 32),
-                kind=parsing.text_at(row, "kind", f"{path}.kind", 16),
-                quantity=parsing.integer_at(row, "quantity", f"{path}.quantity"),
+                location_code=parsing.filled_text_at(row, "location", f"{path}.location",
+                                                     LOCATION_CODE_LENGTH),
+                sku=parsing.filled_text_at(row, "sku", f"{path}.sku", SKU_LENGTH),
+                kind=kind,
+                quantity=parsing.integer_at(row, "quantity", f"{path}.quantity",
+                                            *MOVEMENT_QUANTITIES[kind]),
             ))
         except InvalidInput as refused:  # say which row, as the feed's own checks do
             raise parsing.field_error(refused.details["field"], refused.message,

@@ -49,7 +49,9 @@ def test_products_pagination(client, db, auth, contract):
 
 def test_products_bad_parameters_are_422_naming_the_field(client, auth, contract):
     for query, field in [("per_page=0", "per_page"), ("per_page=500", "per_page"),
-                         ("page=-1", "page"), ("page=abc", "page"), ("q=" + "x" * 101, "q")]:
+                         ("page=-1", "page"), ("page=abc", "page"), ("page=10001", "page"),
+                         ("page=" + "9" * 5000, "page"), ("page=", "page"),
+                         ("q=" + "x" * 101, "q"), ("q=a%00", "q"), ("sort=name", "sort")]:
         response = client.get(f"/api/v1/products?{query}", headers=auth)
         body = contract(response, "/products", "get")
         assert response.status_code == 422, query
@@ -128,12 +130,22 @@ def test_availability_bad_input(client, db, auth, contract):
     db.session.commit()
     cases = [
         ("", 422, "sku"),
+        ("sku=%20", 422, "sku"),
         ("sku=PH-A&lat=48.8", 422, "lon"),
         ("sku=PH-A&lat=91&lon=2", 422, "lat"),
         ("sku=PH-A&lat=abc&lon=2", 422, "lat"),
-        ("sku=PH-A&store=NOPE", 422, "store"),
-        ("sku=PH-A&store=WH-1", 422, "store"),
-        ("sku=UNKNOWN", 404, None),
+        ("sku=PH-A&lat=1e999&lon=2", 422, "lat"),
+        ("sku=PH-A&lat=nan&lon=2", 422, "lat"),
+        (f"sku=PH-A&lat={'9' * 5000}&lon=2", 422, "lat"),
+        ("sku=PH-A&lat=1&lat=2&lon=2", 422, "lat"),
+        ("sku=PH-A&store=", 422, "store"),
+        ("sku=PH-A&limit=0", 422, "limit"),
+        (f"sku=PH-A&limit={'9' * 5000}", 422, "limit"),
+        ("sku=PH-A&near=PAR-NEA", 422, "near"),
+        ("sku=PH-A%00", 422, "sku"),
+        ("sku=PH-A&store=NOPE", 404, "store"),
+        ("sku=PH-A&store=WH-1", 404, "store"),
+        ("sku=UNKNOWN", 404, "sku"),
     ]
     for query, status, field in cases:
         response = client.get(f"/api/v1/availability?{query}", headers=auth)

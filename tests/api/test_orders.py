@@ -102,22 +102,68 @@ def test_invalid_orders_are_422_naming_the_field(client, db, auth, contract):
         assert problem["errors"][0]["field"] == field
 
 
-def test_rule_refusals_are_422_with_the_reason(client, db, auth, contract):
+def test_a_well_formed_order_the_chain_refuses_is_404_or_409_with_the_reason(client, db, auth,
+                                                                           contract):
     _chain(db)
     factories.store("PAR-NOP", does_pickup=False)
     db.session.commit()
+    twice = order_body(qty=999) | {"lines": [{"sku": "PH-A", "qty": 999}, {"sku": "PH-A", "qty": 1}]}
     cases = [
-        (order_body(sku="NOPE"), "Unknown SKU: NOPE"),
-        (order_body(store="XXX-000"), "Unknown store: XXX-000"),
-        (order_body(store="PAR-NOP"), "Store PAR-NOP does not offer in-store pickup."),
-        (order_body(method="teleport"), "Unknown delivery method."),
-        (order_body(qty=0), "The quantity of PH-A must be a whole number from 1 to 999."),
-        (order_body(method="home", store=None), "Please enter the delivery address."),
+        (order_body(sku="NOPE"), 404, "Unknown SKU: NOPE"),
+        (order_body(store="XXX-000"), 404, "Unknown store: XXX-000"),
+        (order_body(store="PAR-NOP"), 409, "Store PAR-NOP does not offer in-store pickup."),
+        (twice, 409, "The quantity of PH-A must be a whole number from 1 to 999."),
     ]
-    for body, detail in cases:
+    for body, status, detail in cases:
         response = client.post("/api/v1/orders", json=body, headers=auth)
         problem = contract(response, "/orders", "post")
-        assert (response.status_code, problem["detail"]) == (422, detail)
+        assert (response.status_code, problem["detail"]) == (status, detail)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_what_the_document_forbids_is_422_in_the_screens_words(client, db, auth, contract):
+    _chain(db)
+    cases = [
+        (order_body(method="teleport"), "delivery.method",
+         "delivery.method must be one of: pickup, ship_from_store, home, reserve."),
+        (order_body(qty=0), "lines[0].qty", "lines[0].qty must be a whole number from 1 to 999."),
+        (order_body(qty=92.5), "lines[0].qty",
+         "lines[0].qty must be a whole number from 1 to 999."),
+        (order_body(sku=" "), "lines[0].sku", "lines[0].sku is required."),
+        (order_body(sku="P" * 33), "lines[0].sku",
+         "lines[0].sku is too long: 32 characters at most."),
+        (order_body(method="home", store=None), "delivery.address", "delivery.address is required."),
+        (order_body(method="home", store=None, address="1 rue X", latitude=48.8),
+         "delivery.longitude", "delivery.longitude is required."),
+        (order_body(latitude=91), "delivery.latitude",
+         "delivery.latitude must be a number from -90 to 90."),
+        (order_body(method="reserve", appointment_slot=0), "delivery.appointment_slot",
+         "delivery.appointment_slot is not an id this API gave out."),
+        (order_body() | {"customer": {"email": "camille", "first_name": "Camille"}},
+         "customer.email", "Please enter a valid email address."),
+        (order_body() | {"customer": {"email": "c@example.com", "first_name": "Camille",
+                                      "last_name": "M" * 81}},
+         "customer.last_name", "customer.last_name is too long: 80 characters at most."),
+        (order_body() | {"customer": {"email": "c@example.com", "first_name": "Cam\u0000ille"}},
+         "customer.first_name", "customer.first_name cannot contain a NUL character (U+0000)."),
+    ]
+    for body, field, detail in cases:
+        response = client.post("/api/v1/orders", json=body, headers=auth)
+        problem = contract(response, "/orders", "post")
+        assert response.status_code == 422, (field, problem)
+        assert problem["errors"] == [{"field": field, "message": detail}]
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_what_the_document_allows_is_taken(client, db, auth, contract):
+    """A whole number written 2.0, nulls for what is optional, a field the method does not use."""
+    _chain(db)
+    body = order_body(qty=2.0, address=None, latitude=None, appointment_slot=None)
+    body["customer"] |= {"last_name": None, "phone": None}
+    response = client.post("/api/v1/orders", json=body, headers=auth)
+    created = contract(response, "/orders", "post")
+    assert response.status_code == 201, created
+    assert created["lines"][0]["quantity"] == 2 and created["customer"]["last_name"] == ""
 
 
 def test_body_that_is_not_json_is_400(client, auth, contract):
@@ -181,5 +227,5 @@ def test_the_api_is_chain_wide_but_orders_obey_the_store_rules(client, db, auth)
     far = client.post("/api/v1/orders", json=order_body(qty=4), headers=auth)
     assert far.status_code == 201
     closed = client.post("/api/v1/orders", json=order_body(store="LYO-CLO"), headers=auth)
-    assert closed.status_code == 422
+    assert closed.status_code == 409
     assert closed.get_json()["detail"] == "Store LYO-CLO does not take orders at the moment."

@@ -47,26 +47,33 @@ def test_one_bad_row_refuses_the_batch_and_writes_nothing(client, db, auth, cont
     before = _movement_count(db)
     good = {"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 5}
     cases = [
-        ({"location": "NOPE", "sku": "PH-A", "kind": "receipt", "quantity": 1},
+        ({"location": "NOPE", "sku": "PH-A", "kind": "receipt", "quantity": 1}, 404,
          "movements[1].location", "Row 1: unknown location NOPE."),
-        ({"location": "PAR-RIV", "sku": "ZZZ", "kind": "receipt", "quantity": 1},
+        ({"location": "PAR-RIV", "sku": "ZZZ", "kind": "receipt", "quantity": 1}, 404,
          "movements[1].sku", "Row 1: unknown SKU ZZZ."),
-        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "theft", "quantity": 1},
-         "movements[1].kind", "Row 1: kind must be receipt, adjustment or count."),
-        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 0},
-         "movements[1].quantity", "Row 1: a receipt adds a quantity above zero."),
-        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 1.5},
-         "movements[1].quantity", "movements[1].quantity must be a whole number."),
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "theft", "quantity": 1}, 422,
+         "movements[1].kind", "movements[1].kind must be one of: receipt, adjustment, count."),
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 0}, 422,
+         "movements[1].quantity",
+         "movements[1].quantity must be a whole number from 1 to 999999."),
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "adjustment", "quantity": 0}, 422,
+         "movements[1].quantity", "Row 1: an adjustment must change the quantity."),
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 1.5}, 422,
+         "movements[1].quantity",
+         "movements[1].quantity must be a whole number from 1 to 999999."),
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "receipt", "quantity": 1_000_000}, 422,
+         "movements[1].quantity",
+         "movements[1].quantity must be a whole number from 1 to 999999."),
         # Valid alone, refused by the stock guards once row 0 is applied: row 0 is undone.
-        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "adjustment", "quantity": -20},
+        ({"location": "PAR-RIV", "sku": "PH-A", "kind": "adjustment", "quantity": -20}, 409,
          "movements[1].quantity",
          "Row 1: Cannot remove 20: fewer units are on hand and not promised to orders."),
     ]
-    for bad, field, detail in cases:
+    for bad, status, field, detail in cases:
         response = client.post("/api/v1/stock/movements", headers=auth,
                                json={"movements": [good, bad]})
         problem = contract(response, "/stock/movements", "post")
-        assert response.status_code in (409, 422), detail
+        assert response.status_code == status, detail
         assert problem["detail"] == detail
         assert problem["errors"] == [{"field": field, "message": detail, "index": 1}]
     assert _on_hand(db, store, phone) == 4
