@@ -189,5 +189,8 @@ def test_a_database_cut_off_mid_load_is_503_then_serves_again(demo_database, pro
     # A key still in flight never completed, so its order was never committed either.
     assert stored == set(acknowledged.values())
     assert server.errors_logged() == []
+    recovered = min(a.sent for a in answers if a.sent > restored_at and a.status < 300)
     print(f"\ndatabase outage: {len(answers)} answers, {len(while_down)} while down, "
-          f"{len(acknowledged)} orders, {time.monotonic() - started:.1f} s")
+          f"{len(acknowledged)} orders, slowest answer {max(a.took for a in answers):.2f} s, "
+          f"first success {recovered - restored_at:.2f} s after the restore, "
+          f"{time.monotonic() - started:.1f} s")

@@ -44,6 +44,7 @@ class Ledger:
     cut: int = 0  # requests the killed server had received and never answered
     unexpected: list[str] = field(default_factory=list)  # 5xx other than 503, odd statuses
     picked: set[int] = field(default_factory=set)  # pick tasks acknowledged done
+    slowest_order: float = 0.0  # seconds, of the 201s: what the in-flight lease must cover
 
 
 class Client:
@@ -69,12 +70,14 @@ class Client:
 def post_order(client: Client, ledger: Ledger, key: str, body: dict, deadline: float) -> None:
     """Until answered for good or `deadline`: a 201, or a refusal for want of stock."""
     while time.monotonic() < deadline:
+        sent = time.monotonic()
         response = client.send("POST", "/api/v1/orders", ledger, json=body,
                                headers=API_HEADERS | {"Idempotency-Key": key})
         if response is None:
             continue
         if response.status_code == 201:
             with ledger.lock:
+                ledger.slowest_order = max(ledger.slowest_order, time.monotonic() - sent)
                 ledger.created[key].add(response.json()["number"])
                 ledger.pending.pop(key, None)
             return
@@ -206,5 +209,5 @@ def test_a_server_killed_mid_load_loses_no_order_and_writes_none_twice(demo_data
     assert servers[1].errors_logged() == []
     print(f"\nkill -9 under load: {len(numbers)} orders, {len(ledger.refused)} refused, "
           f"{len(ledger.picked)} picks, {ledger.cut} requests cut, {len(ledger.in_flight)} keys "
-          f"waited for their lease, "
+          f"waited for their lease, slowest order {ledger.slowest_order:.2f} s, "
           f"{time.monotonic() - started:.1f} s")
