@@ -9,7 +9,7 @@ import math
 import re
 from functools import cache
 
-from flask import request
+from flask import g, request
 from flask_babel import gettext as _
 
 from omni_store.api.stock_feed import FeedKind
@@ -91,16 +91,24 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def json_object() -> dict:
-    """The request body, which must be a JSON object (UTF-8, finite numbers)."""
+def read_body() -> None:
+    """Read the request's JSON once, before anything else does (the idempotency fingerprint
+    parses it too): a body that is not UTF-8, not JSON, or nested too deep is a 400 here."""
+    data = request.get_data()
     try:
-        body = json.loads(request.get_data().decode("utf-8"), parse_int=_json_integer,
-                          parse_constant=_no_constant)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep to read
+        g.json_body = json.loads(data.decode("utf-8"), parse_int=_json_integer,
+                                 parse_constant=_no_constant) if data else None
+    except (ValueError, RecursionError):
         raise BadRequestBody(_("The request body is not valid JSON.")) from None
-    if not isinstance(body, dict):
+
+
+def json_object() -> dict:
+    """The request body, which must be a JSON object."""
+    if "json_body" not in g:
+        read_body()
+    if not isinstance(g.json_body, dict):
         raise field_error("body", _("The request body must be a JSON object."))
-    return body
+    return g.json_body
 
 
 def optional_json_object() -> dict:
@@ -125,8 +133,9 @@ def checked_text(value: str, path: str, max_length: int, pattern: str = TEXT_PAT
     `pattern` (else refused with `message`, by default: required); stripped."""
     bounded_text(value, max_length, path)
     if "\x00" in value:
-        raise field_error(path, _("%(field)s cannot contain a NUL character (U+0000).",
-                                  field=path))
+        # The words of core/forms' guard on every form and query value.
+        raise field_error(path, _("%(field)s contains an invisible control character: "
+                                  "type it again.", field=path))
     if _matcher(pattern).search(value) is None:
         raise field_error(path, message) if message else required(path)
     return value.strip()

@@ -73,14 +73,15 @@ def require_api_key():
     if request.endpoint not in PUBLIC_ENDPOINTS:
         authenticate_client()
         _refuse_unknown_parameters()
+        if request.method == "POST":
+            parsing.read_body()
 
 
 def _refuse_unknown_parameters() -> None:
     """A parameter the operation does not read is a mistake (a typo, an old name) that
     would otherwise go unnoticed."""
     path = request.url_rule.rule.removeprefix(bp.url_prefix).replace("<", "{").replace(">", "}")
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    known = QUERY_PARAMETERS.get((path, method))
+    known = QUERY_PARAMETERS.get((path, request.method.lower()))
     if known is None:  # OPTIONS, or a method the path does not take: answered as such
         return
     if unknown := sorted(set(request.args) - known):
@@ -147,11 +148,13 @@ def availability():
                                   _("lat and lon go together."))
     limit = parsing.query_int("limit", DEFAULT_LOCATIONS, 1, MAX_LOCATIONS)
     store = None
+    unknown_store = _("Unknown store: %(code)s",
+                      code=request.args.get("store", "")[:LOCATION_CODE_LENGTH])
     if (store_code := parsing.query_text("store", LOCATION_CODE_LENGTH, CODE_PATTERN,
-                                         _("Unknown store."))) is not None:
+                                         unknown_store)) is not None:
         store = queries.store_site(store_code)
         if store is None:
-            raise NotFound(_("Unknown store: %(code)s", code=store_code), field="store")
+            raise NotFound(unknown_store, field="store")
     product = product_facts(sku)
     if product is None:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=sku), field="sku")
@@ -330,8 +333,9 @@ def _booking_of(order: Order) -> Booking:
 @bp.post("/orders/<number>/appointment")
 @idempotent
 def move_appointment(number: str):
-    booking = _booking_of(_order_or_404(number))
+    order = _order_or_404(number)
     slot_id = parsing.id_at(parsing.json_object(), "slot", "slot")
+    booking = _booking_of(order)
     with _chain_refusals():
         try:
             appointments.move_booking(booking, slot_id)
@@ -343,8 +347,9 @@ def move_appointment(number: str):
 @bp.post("/orders/<number>/appointment/cancel")
 @idempotent
 def cancel_appointment(number: str):
-    booking = _booking_of(_order_or_404(number))
+    order = _order_or_404(number)
     reason = _reason()
+    booking = _booking_of(order)
     with _chain_refusals():
         appointments.cancel_booking(booking, actor_id=None, reason=reason)
     return jsonify(order_json(booking.order))
@@ -354,10 +359,11 @@ def cancel_appointment(number: str):
 @idempotent
 def add_order_line(number: str):
     """A product to compare at the appointment, brought to the store in time for it."""
-    booking = _booking_of(_order_or_404(number))
+    order = _order_or_404(number)
     body = parsing.json_object()
     sku = parsing.filled_text_at(body, "sku", "sku", SKU_LENGTH)
     quantity = parsing.integer_at(body, "qty", "qty", 1, MAX_LINE_QUANTITY)
+    booking = _booking_of(order)
     with _chain_refusals():
         try:
             appointments.add_product(booking, sku, quantity, actor_id=None)
