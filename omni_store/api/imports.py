@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from omni_store.api.stock_feed import FeedKind, FeedRow, RowRefused, apply_stock_feed
 from omni_store.catalog.models import Offer, OfferCondition, Product, Seller
-from omni_store.core.errors import DomainError
+from omni_store.core.errors import DomainError, InvalidInput
+from omni_store.core.forms import MAX_TYPED_NUMBER, whole_number
 from omni_store.extensions import db
 
 CHUNK_ROWS = 500
@@ -84,22 +85,31 @@ def _import_stock_file(path: str) -> tuple[int, dict[FeedKind, int]]:
 def _feed_row(line: int, record: dict) -> FeedRow:
     if None in record:  # more fields than the header has
         raise BadLine(line, "more fields than columns.")
-    quantity = (record.get("quantity") or "").strip()
-    try:
-        number = int(quantity)
-    except ValueError:
-        raise BadLine(line, f"quantity {quantity!r} is not a whole number.") from None
     return FeedRow(location_code=(record.get("location") or "").strip(),
                    sku=(record.get("sku") or "").strip(),
                    kind=(record.get("kind") or "count").strip() or "count",
-                   quantity=number)
+                   quantity=_quantity(line, record.get("quantity")))
+
+
+def _quantity(line: int, raw: str | None) -> int:
+    """A count, a receipt or an adjustment's signed change (its kind's rule comes next)."""
+    text = (raw or "").strip()
+    try:  # the digits through the input layer: a 4,000-digit one never reaches int()
+        number = whole_number(text.removeprefix("-"), "quantity", 0, MAX_TYPED_NUMBER)
+    except InvalidInput:
+        raise BadLine(line, f"quantity must be a whole number from {-MAX_TYPED_NUMBER} to "
+                            f"{MAX_TYPED_NUMBER} (not {text[:20]!r}).") from None
+    return -number if text.startswith("-") else number
 
 
 # --- marketplace offers ----------------------------------------------------------------
 
 OFFER_COLUMNS = ("seller", "sku", "price_cents", "shipping_cents", "stock", "lead_time_days")
-OFFER_NUMBERS = {  # column: lowest value allowed
-    "price_cents": 1, "shipping_cents": 0, "stock": 0, "lead_time_days": 0,
+# Column: (lowest, highest) a seller's feed may send; a price and its shipping both at most
+# a million euros still add up within an integer column, and a year's lead time stays a date.
+OFFER_NUMBERS = {
+    "price_cents": (1, 100_000_000), "shipping_cents": (0, 100_000_000),
+    "stock": (0, MAX_TYPED_NUMBER), "lead_time_days": (0, 365),
 }
 
 offers_cli = AppGroup("offers", help="Marketplace offers from the sellers' feeds.")
@@ -150,8 +160,8 @@ def _upsert_offers(first_line: int, chunk: list[dict]) -> tuple[int, int]:
             condition = OfferCondition((record.get("condition") or "new").strip() or "new")
         except ValueError:
             raise BadLine(line, "condition must be new, refurbished or used.") from None
-        values = {column: _whole_number(line, column, record[column], low)
-                  for column, low in OFFER_NUMBERS.items()}
+        values = {column: _whole_number(line, column, record[column], low, high)
+                  for column, (low, high) in OFFER_NUMBERS.items()}
         offer = existing.get((seller.id, product.id, condition))
         if offer is None:
             offer = Offer(seller=seller, product=product, condition=condition)
@@ -166,8 +176,9 @@ def _upsert_offers(first_line: int, chunk: list[dict]) -> tuple[int, int]:
     return created, updated
 
 
-def _whole_number(line: int, column: str, raw: str | None, low: int) -> int:
-    text = (raw or "").strip()
-    if not text.isdecimal() or int(text) < low:
-        raise BadLine(line, f"{column} {text!r} must be a whole number, {low} or more.")
-    return int(text)
+def _whole_number(line: int, column: str, raw: str | None, low: int, high: int) -> int:
+    try:
+        return whole_number(raw or "", column, low, high)
+    except InvalidInput as refused:  # the input layer's words, and what the line said
+        raise BadLine(line, f"{str(refused.message).removesuffix('.')} "
+                            f"(not {(raw or '').strip()[:20]!r}).") from None

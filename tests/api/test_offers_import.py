@@ -49,9 +49,17 @@ def test_a_bad_line_writes_nothing(app, db, tmp_path, monkeypatch):
     cases = [
         ("nobody,PH-A,1000,0,1,3,new\n", "line 4: unknown seller 'nobody'."),
         ("techdeal,ZZZ,1000,0,1,3,new\n", "line 4: unknown SKU 'ZZZ'."),
-        ("techdeal,PH-A,0,0,1,3,new\n", "line 4: price_cents '0' must be a whole number, 1 or more."),
-        ("techdeal,PH-A,10.5,0,1,3,new\n", "line 4: price_cents '10.5' must be a whole number"),
-        ("techdeal,PH-A,1000,0,-1,3,new\n", "line 4: stock '-1' must be a whole number"),
+        ("techdeal,PH-A,0,0,1,3,new\n",
+         "line 4: price_cents must be a whole number from 1 to 100000000 (not '0')."),
+        ("techdeal,PH-A,10.5,0,1,3,new\n",
+         "line 4: price_cents must be a whole number from 1 to 100000000 (not '10.5')."),
+        ("techdeal,PH-A,1000,0,-1,3,new\n",
+         "line 4: stock must be a whole number from 0 to 999999 (not '-1')."),
+        # Beyond what the columns hold, or what a date can be a lead time ahead.
+        ("techdeal,PH-A," + "9" * 4000 + ",0,1,3,new\n",
+         "line 4: price_cents must be a whole number from 1 to 100000000 (not '99999999999999999999')."),
+        ("techdeal,PH-A,1000,0,1,1000000000,new\n",
+         "line 4: lead_time_days must be a whole number from 0 to 365 (not '1000000000')."),
         ("techdeal,PH-A,1000,0,1,3,broken\n", "line 4: condition must be new, refurbished or used."),
     ]
     for bad, message in cases:

@@ -39,7 +39,15 @@ def test_a_bad_line_in_a_later_chunk_writes_nothing(app, db, tmp_path, monkeypat
     movements = db.session.scalar(select(func.count()).select_from(StockMovement))
     cases = [
         ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,8\nPAR-RIV,NOPE,1\n", "line 4: unknown SKU NOPE."),
-        ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,x\n", "line 3: quantity 'x' is not a whole number."),
+        ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,x\n",
+         "line 3: quantity must be a whole number from -999999 to 999999 (not 'x')."),
+        # A 4,000-digit quantity: refused by the input layer, not overflowing the column.
+        ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A," + "9" * 4000 + "\n",
+         "line 3: quantity must be a whole number from -999999 to 999999 (not '99999999999999999999')."),
+        ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,-" + "9" * 4000 + "\n",
+         "line 3: quantity must be a whole number from -999999 to 999999 (not '-9999999999999999999')."),
+        ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,1000000\n",
+         "line 3: quantity must be a whole number from -999999 to 999999 (not '1000000')."),
         ("PAR-RIV,PH-A,9\nPAR-RIV,PH-A,8,extra\n", "line 3: more fields than columns."),
         ("PAR-RIV,PH-A,9\nLYO-XXX,PH-A,8\n", "line 3: unknown location LYO-XXX."),
     ]
