@@ -29,6 +29,7 @@ from omni_store.orders.models import (
     OrderLine,
     OrderStatus,
 )
+from omni_store.orders.promise import picking_sla
 from omni_store.orders.services import CARRIER_DELIVERY, resource_shortfall
 from omni_store.outbox.models import EventKind
 from omni_store.outbox.services import record_event
@@ -352,13 +353,17 @@ def _planned_departure(parcel: Parcel, route: ShuttleRoute) -> datetime | None:
     return min(arrivals) - timedelta(minutes=route.transit_minutes)
 
 
+def _cancelled_line(parcel: Parcel) -> ParcelLine | None:
+    """A line whose order was cancelled since it was packed: the parcel must be unpacked."""
+    return next((line for line in parcel.lines if line.allocation is not None
+                 and line.allocation.status == AllocationStatus.RELEASED), None)
+
+
 def _refuse_if_cancelled(parcel: Parcel) -> None:
-    for line in parcel.lines:
-        allocation = line.allocation
-        if allocation is not None and allocation.status == AllocationStatus.RELEASED:
-            raise ShuttleError(_("Order %(number)s was cancelled: unpack parcel %(code)s and "
-                                 "put the items back.",
-                                 number=allocation.line.order.number, code=parcel.code))
+    if (line := _cancelled_line(parcel)) is not None:
+        raise ShuttleError(_("Order %(number)s was cancelled: unpack parcel %(code)s and "
+                             "put the items back.",
+                             number=line.allocation.line.order.number, code=parcel.code))
 
 
 # --- dock ------------------------------------------------------------------------------
@@ -419,7 +424,12 @@ def dispatch_run(run: ShuttleRun, actor_id: int | None, now: datetime | None = N
     expected_at = max(run.departure_at, now) + timedelta(minutes=route.transit_minutes)
     parcels = list(db.session.scalars(select(Parcel).where(Parcel.run_id == run.id)
                                       .order_by(Parcel.code)))
-    loaded = [p for p in parcels if p.status == ParcelStatus.LOADED]
+    # A parcel whose order was cancelled after loading is taken off the van, and one parcel
+    # to unpack does not keep the others at the dock.
+    loaded = [p for p in parcels if p.status == ParcelStatus.LOADED and _cancelled_line(p) is None]
+    for parcel in parcels:
+        if parcel.status == ParcelStatus.LOADED and parcel not in loaded:
+            _move_parcel(parcel, {ParcelStatus.LOADED}, ParcelStatus.SEALED)
     left_behind = [p for p in parcels if p.status == ParcelStatus.SEALED]
     for parcel in loaded:
         _ship_out(parcel, MovementReason.TRANSFER_OUT, AllocationStatus.IN_TRANSIT, actor_id)
@@ -471,6 +481,8 @@ def hand_to_carrier(origin_id: int, actor_id: int | None, now: datetime | None =
         raise ShuttleError(_("No sealed carrier parcel is waiting for the pickup."))
     handed = []
     for parcel in parcels:
+        if _cancelled_line(parcel) is not None:
+            continue  # its order was cancelled since it was sealed: it stays to be unpacked
         if not _move_parcel(parcel, {ParcelStatus.SEALED}, ParcelStatus.IN_TRANSIT,
                             dispatched_at=now, expected_at=now + CARRIER_DELIVERY):
             continue
@@ -569,14 +581,18 @@ def _receive_line(parcel: Parcel, line: ParcelLine, ref: inventory.Ref,
     else:
         arrived = min(received, line.quantity)
         allocation = line.allocation
-        if arrived < line.quantity:
-            # Lost on the way: the order gets them from elsewhere, or shows the gap.
-            resource_shortfall(allocation, line.quantity - arrived, actor_id)
-        if arrived:
-            inventory.receive_allocated(destination_id, line.product_id, arrived,
-                                        MovementReason.TRANSFER_IN, ref)
-            allocation.location_id = destination_id
-            allocation.status = AllocationStatus.ACTIVE
+        order = allocation.line.order
+        if order.status not in OPEN_ORDER_STATUSES:
+            _receive_for_closed_order(parcel, line, allocation, arrived, ref, actor_id)
+        else:
+            if arrived < line.quantity:
+                # Lost on the way: the order gets them from elsewhere, or shows the gap.
+                resource_shortfall(allocation, line.quantity - arrived, actor_id)
+            if arrived:
+                inventory.receive_allocated(destination_id, line.product_id, arrived,
+                                            MovementReason.TRANSFER_IN, ref)
+                allocation.location_id = destination_id
+                allocation.status = AllocationStatus.ACTIVE
         if received > line.quantity:
             inventory.receive(destination_id, line.product_id, received - line.quantity,
                               inventory.Ref(ref.reference, actor_id,
@@ -584,6 +600,21 @@ def _receive_line(parcel: Parcel, line: ParcelLine, ref: inventory.Ref,
                               reason=MovementReason.RECEIPT)
     if received != line.quantity:
         _count_at_origin(parcel, line, actor_id)
+
+
+def _receive_for_closed_order(parcel: Parcel, line: ParcelLine, allocation: Allocation,
+                              arrived: int, ref: inventory.Ref, actor_id: int | None) -> None:
+    """The order was cancelled while its units travelled: they arrive as free stock, someone
+    puts them away, and nothing is re-sourced for it."""
+    allocation.location_id = parcel.destination_id
+    allocation.status = AllocationStatus.RELEASED
+    if arrived:
+        inventory.receive(parcel.destination_id, line.product_id, arrived, ref,
+                          reason=MovementReason.TRANSFER_IN)
+        create_task(parcel.destination_id, TaskKind.RESTOCK, utcnow() + picking_sla(),
+                    order_id=allocation.line.order_id, allocation_id=allocation.id,
+                    product_id=line.product_id, quantity=arrived, actor_id=actor_id,
+                    note=f"parcel {parcel.code}: order {allocation.line.order.number} closed")
 
 
 def _count_at_origin(parcel: Parcel, line: ParcelLine, actor_id: int | None) -> None:
