@@ -289,7 +289,7 @@ def _header(description: str, schema: dict, required: bool = False) -> dict:
 
 
 _RETRY_AFTER = {"type": "string", "pattern": "^[0-9]+$"}
-_LOCATION = _header("the order's URL", {"type": "string"}, required=True)
+_LOCATION = _header("the order's URL (not on a replayed answer)", {"type": "string"})
 _REPLAYED = _header("true: the stored answer to the first request with this Idempotency-Key",
                     {"type": "string", "enum": ["true"]})
 
