@@ -38,17 +38,22 @@ def _limit():
     return parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
 
 
+def _identifiers(email: str) -> list[str]:
+    # The limiter adds RATELIMIT_KEY_PREFIX to the keys of its own limits only.
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return [*([prefix] if prefix else []), SCOPE, _account_key(email)]
+
+
 def minutes_locked(email: str) -> int:
     """0 when the account may try now, else the minutes until it may (at least 1)."""
-    key = _account_key(email)
-    if limiter.limiter.test(_limit(), SCOPE, key):
+    if limiter.limiter.test(_limit(), *_identifiers(email)):
         return 0
-    reset_at = limiter.limiter.get_window_stats(_limit(), SCOPE, key).reset_time
+    reset_at = limiter.limiter.get_window_stats(_limit(), *_identifiers(email)).reset_time
     return max(1, math.ceil((reset_at - time.time()) / 60))
 
 
 def count_failure(email: str) -> None:
-    limiter.limiter.hit(_limit(), SCOPE, _account_key(email))
+    limiter.limiter.hit(_limit(), *_identifiers(email))
 
 
 def _serializer() -> URLSafeTimedSerializer:

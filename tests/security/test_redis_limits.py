@@ -2,6 +2,8 @@
 
 Two gunicorn servers of the app, as deployed (RATELIMIT_STORAGE_URI=redis://...), on one
 SQLite file; sign-in tries alternate between them, and the limits count them together.
+Each test's counts have a key prefix of their own (RATELIMIT_KEY_PREFIX), so that runs at
+the same time on one machine do not count each other's tries; the keys are deleted after.
 Skipped when no Redis answers at 127.0.0.1:6379, unless REQUIRE_REDIS=1 (CI).
 """
 import os
@@ -15,10 +17,11 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
-REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 9  # a database of this test's own
+REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 9
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ADMIN, PASSWORD = "admin@redis.test", "the-right-password"
@@ -67,18 +70,25 @@ def _wait_until_up(base: str, server: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def redis_client():
-    client = _redis()
-    client.flushdb()
-    yield client
-    client.flushdb()
+    return _redis()
 
 
 @pytest.fixture(scope="module")
-def servers(redis_client, tmp_path_factory):
+def prefix(redis_client):
+    """This run's key prefix; its keys are gone afterwards."""
+    prefix = f"omni-test-{uuid4().hex}"
+    yield prefix
+    for key in redis_client.scan_iter(f"*{prefix}*"):
+        redis_client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def servers(prefix, tmp_path_factory):
     """Two gunicorn servers sharing a migrated SQLite file with one account."""
     database = tmp_path_factory.mktemp("redis-limits") / "app.sqlite"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "redis-test",
            "RATELIMIT_STORAGE_URI": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+           "RATELIMIT_KEY_PREFIX": prefix,
            "LOGIN_RATE_LIMIT": "10 per minute", "LOGIN_ACCOUNT_LIMIT": "5 per 5 minutes",
            "OMNI_INSECURE_COOKIES": "1"}
     for name in ("PUBLIC_BASE_URL", "TRUSTED_HOSTS"):
@@ -105,9 +115,10 @@ def servers(redis_client, tmp_path_factory):
 
 
 @pytest.fixture
-def browser(servers, redis_client):
-    """One browser (cookie jar: the session holds the CSRF token) and a fresh count."""
-    redis_client.flushdb()
+def browser(servers, prefix, redis_client):
+    """One browser (cookie jar: the session holds the CSRF token) and fresh counts."""
+    for key in redis_client.scan_iter(f"*{prefix}*"):
+        redis_client.delete(key)
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     with opener.open(f"{servers[0]}/login") as page:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode()).group(1)
@@ -124,16 +135,17 @@ def browser(servers, redis_client):
     return sign_in
 
 
-def test_the_address_limit_counts_the_tries_of_both_processes(servers, browser, redis_client):
+def test_the_address_limit_counts_the_tries_of_both_processes(servers, browser, redis_client,
+                                                              prefix):
     # Another email each time: the address's limit (10 per minute), not an account's.
     statuses = [browser(servers[n % 2], f"guess{n}@redis.test", "guess")[0] for n in range(11)]
 
     assert statuses == [200] * 10 + [429]
-    assert redis_client.keys("LIMITS*")  # the count lives in Redis, not in a process
+    assert list(redis_client.scan_iter(f"*{prefix}*"))  # the count is in Redis, not a process
 
 
 def test_the_account_limit_counts_the_wrong_passwords_sent_to_both_processes(
-        servers, browser):
+        servers, browser, redis_client, prefix):
     wrong = [browser(servers[n % 2], ADMIN, "wrong-password") for n in range(5)]
     status, page = browser(servers[1], ADMIN, PASSWORD)
 
@@ -141,3 +153,4 @@ def test_the_account_limit_counts_the_wrong_passwords_sent_to_both_processes(
     assert all("Wrong email or password." in p for _s, p in wrong)
     assert status == 429
     assert "Too many wrong passwords for this account. Wait 5 minutes" in page
+    assert any(b"login-account" in key for key in redis_client.scan_iter(f"*{prefix}*"))
