@@ -2,7 +2,14 @@
 from jsonschema import Draft202012Validator
 
 from omni_store.api.openapi import openapi_document
+from omni_store.catalog.models import Product
+from omni_store.core.forms import column_length
+from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
+from omni_store.inventory.models import StockMovement
+from omni_store.network.models import Location
+from omni_store.orders.models import Customer, Order
 from tests.api.test_orders import order_body
+from tests.core.test_database_unavailable import database_down  # noqa: F401 (a fixture)
 
 
 def _refs(node):
@@ -70,3 +77,49 @@ def test_request_bodies_the_tests_send_match_the_document():
         {"location": "PAR-RIV", "sku": "PH-A", "kind": "count", "quantity": 0}]})
     assert not valid("StockMovementBatch", {"movements": [
         {"location": "PAR-RIV", "sku": "PH-A", "kind": "theft", "quantity": 1}]})
+
+
+def _operations():
+    for path, item in openapi_document()["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_405_allow_and_503_retry_after():
+    for path, method, operation in _operations():
+        responses = operation["responses"]
+        assert responses["405"]["headers"]["Allow"]["required"], (path, method)
+        assert responses["503"]["headers"]["Retry-After"]["required"], (path, method)
+        if method == "post":
+            assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
+            assert "Retry-After" in responses["409"]["headers"], path
+            assert {"400", "404", "409", "422"} <= set(responses), path
+
+
+def test_text_bounds_are_those_of_the_columns_the_values_land_in():
+    schemas = openapi_document()["components"]["schemas"]
+    customer = schemas["OrderRequest"]["properties"]["customer"]["properties"]
+    pickup = schemas["OrderRequest"]["properties"]["delivery"]["oneOf"][0]["properties"]
+    movement = schemas["StockMovementBatch"]["properties"]["movements"]["items"]["oneOf"][0]
+    bounds = [
+        (customer["email"], Customer.email), (customer["first_name"], Customer.first_name),
+        (customer["last_name"], Customer.last_name), (customer["phone"], Customer.phone),
+        (pickup["store"], Location.code), (pickup["address"], Order.ship_address),
+        (schemas["OrderLineRequest"]["properties"]["sku"], Product.sku),
+        (movement["properties"]["location"], Location.code),
+        (schemas["CancelRequest"]["properties"]["reason"], StockMovement.note),
+    ]
+    for schema, column in bounds:
+        assert schema["maxLength"] == column_length(column), column
+
+
+def test_every_operation_answers_503_as_documented_while_the_database_is_down(
+        client, db, auth, contract, database_down):  # noqa: F811 (the fixture imported)
+    down, _up = database_down
+    down()
+    for path, method, operation in _operations():
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        url = "/api/v1" + path.format(number="W000001", code="PAR-RIV")
+        response = client.open(url, method=method.upper(), headers=auth, json=body.get("example"))
+        assert contract(response, path, method) and response.status_code == 503, (path, method)
+        assert response.headers["Retry-After"] == str(DATABASE_RETRY_AFTER_SECONDS)
