@@ -60,7 +60,8 @@ def _object(properties: dict, required: list[str] | None = None) -> dict:
 
 
 def _text(max_length: int, pattern: str = FILLED_PATTERN, **extra) -> dict:
-    """A text the API reads: never longer than its column, never holding U+0000."""
+    """A text the request must give, with something in it: never longer than its column,
+    never holding U+0000 (the API matches `pattern` as JSON Schema does)."""
     return {"type": "string", "maxLength": max_length, "pattern": pattern, **extra}
 
 
@@ -383,22 +384,16 @@ def _operation(operation_id: str, summary: str, responses: dict, **fields) -> di
             "responses": responses | _ANY_OPERATION}
 
 
-_BODY_EXAMPLES = {
-    None: {"reason": "the customer changed their mind"},
-    "MoveAppointmentRequest": {"slot": 12},
-    "OrderLineRequest": {"sku": PHONE_B_SKU, "qty": 1},
-}
+_CANCEL_BODY = _body("CancelRequest", {"reason": "the customer changed their mind"},
+                     required=False)
 
 
-def _order_write(operation_id: str, summary: str, body: str | None, success: dict,
-                 refused: str, **fields) -> dict:
-    """A write on an order: its number in the path, an Idempotency-Key, maybe a body."""
-    return _operation(operation_id, summary, {
-        **success, **_write_responses("unknown order" if body in (None, "CancelRequest")
-                                      else "unknown order, or what the body names", refused)},
-        parameters=[_NUMBER, _IDEMPOTENCY_KEY],
-        requestBody=_body(body or "CancelRequest", _BODY_EXAMPLES[body], required=body is not None),
-        **fields)
+def _order_write(operation_id: str, summary: str, body: dict, success: dict, refused: str,
+                 **fields) -> dict:
+    """A write on an order: its number in the path, an Idempotency-Key, a body."""
+    not_found = "unknown order, or what the body names" if body["required"] else "unknown order"
+    return _operation(operation_id, summary, {**success, **_write_responses(not_found, refused)},
+                      parameters=[_NUMBER, _IDEMPOTENCY_KEY], requestBody=body, **fields)
 
 
 PATHS = {
@@ -450,7 +445,8 @@ PATHS = {
          "404": _problem("unknown order")},
         parameters=[_NUMBER])},
     "/orders/{number}/cancel": {"post": _order_write(
-        "cancelOrder", "Cancel an order: allocations released, open tasks cancelled", None,
+        "cancelOrder", "Cancel an order: allocations released, open tasks cancelled",
+        _CANCEL_BODY,
         {"200": _json("Order", "the cancelled order (cancelling twice is harmless)",
                       **{"Idempotent-Replayed": _REPLAYED})},
         "the order is closed (handed over)")},
@@ -475,7 +471,7 @@ PATHS = {
         ])},
     "/orders/{number}/appointment": {"post": _order_write(
         "moveAppointment", "Move an e-reservation's appointment to another slot of its store",
-        "MoveAppointmentRequest",
+        _body("MoveAppointmentRequest", {"slot": 12}),
         {"200": _json("Order", "the order with its new appointment",
                       **{"Idempotent-Replayed": _REPLAYED})},
         "the order has no appointment or it is closed, the slot is full, passed or of another "
@@ -483,13 +479,13 @@ PATHS = {
         description="The items, as planned, must be ready before the new slot.")},
     "/orders/{number}/appointment/cancel": {"post": _order_write(
         "cancelAppointment", "Call off an appointment: the e-reservation is cancelled with it",
-        None,
+        _CANCEL_BODY,
         {"200": _json("Order", "the cancelled order (cancelling twice is harmless)",
                       **{"Idempotent-Replayed": _REPLAYED})},
         "the order has no appointment, or it is closed")},
     "/orders/{number}/lines": {"post": _order_write(
         "addOrderLine", "Add a product to compare at an e-reservation's appointment",
-        "OrderLineRequest",
+        _body("OrderLineRequest", {"sku": PHONE_B_SKU, "qty": 1}),
         {"201": _json("Order", "the order with the new line and its plan", Location=_LOCATION,
                       **{"Idempotent-Replayed": _REPLAYED})},
         "the order has no appointment or it is closed or started, the product is already in "
