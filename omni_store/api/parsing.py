@@ -136,15 +136,19 @@ def checked_text(value: str, path: str, max_length: int, pattern: str = TEXT_PAT
         # The words of core/forms' guard on every form and query value.
         raise field_error(path, _("%(field)s contains an invisible control character: "
                                   "type it again.", field=path))
-    if _matcher(pattern).search(value) is None:
+    if not matches(pattern, value):
         raise field_error(path, message) if message else required(path)
     return value.strip()
 
 
+def matches(pattern: str, value: str) -> bool:
+    """Whether `value` matches the document's `pattern`, as JSON Schema reads it."""
+    return _compiled(pattern).search(value) is not None
+
+
 @cache
-def _matcher(pattern: str) -> re.Pattern:
-    """The document's pattern as JSON Schema reads it: its $ is the very end (Python's also
-    matches before a final newline)."""
+def _compiled(pattern: str) -> re.Pattern:
+    # JSON Schema's $ is the very end; Python's also matches before a final newline.
     return re.compile(pattern.removesuffix("$") + r"\Z")
 
 

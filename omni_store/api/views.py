@@ -3,7 +3,6 @@
 Thin views: parse and validate the JSON, call one query or service, answer JSON.
 Errors are problem details (RFC 9457) naming the field when there is one.
 """
-import re
 from contextlib import contextmanager
 
 from flask import Blueprint, g, jsonify, request, url_for
@@ -127,7 +126,7 @@ def products():
     query = parsing.query_text("q", MAX_QUERY_LENGTH) or ""
     page = parsing.query_int("page", 1, 1, MAX_PAGE)
     per_page = parsing.query_int("per_page", 20, 1, MAX_PER_PAGE)
-    found = queries.search_catalogue(query.strip(), page, per_page)
+    found = queries.search_catalogue(query, page, per_page)
     return jsonify({
         "items": [product_json(entry.product, entry.web_atp) for entry in found.entries],
         "page": found.page,
@@ -184,7 +183,7 @@ def appointment_slots(code: str):
     store = queries.store_by_code(code) if _is_code(code, LOCATION_CODE_LENGTH) else None
     if store is None or store.kind != LocationKind.STORE:
         raise NotFound(_("Unknown store: %(code)s", code=code[:LOCATION_CODE_LENGTH]))
-    expertise = (parsing.query_text("expertise", EXPERTISE_LENGTH) or "").strip()
+    expertise = parsing.query_text("expertise", EXPERTISE_LENGTH) or ""
     items = _items_to_see()
     if items:
         offers = appointments.slots_for_items(store, items, expertise)
@@ -195,7 +194,7 @@ def appointment_slots(code: str):
 
 def _is_code(value: str, max_length: int) -> bool:
     """A path's code or number as the document states it; anything else names no row."""
-    return len(value) <= max_length and re.search(CODE_PATTERN, value) is not None
+    return len(value) <= max_length and parsing.matches(CODE_PATTERN, value)
 
 
 def _items_to_see() -> dict[Product, int]:
