@@ -76,15 +76,10 @@ def field_error(field: str, message: str, **details) -> InvalidInput:
     return InvalidInput(message, field=field, **details)
 
 
-class _TooManyDigits(float):
-    """What the JSON reader makes of an integer literal too long to be one of ours: a
-    number that no bound allows, so the field is refused by name."""
-
-
 def _json_integer(literal: str) -> int | float:
-    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
-        return _TooManyDigits("inf")
-    return int(literal)
+    """An integer literal too long to be one of ours reads as infinite: a number no bound
+    allows, so its field is refused by name."""
+    return math.inf if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS else int(literal)
 
 
 def _no_constant(name: str):
