@@ -1,8 +1,5 @@
 """Migration 0013: links and codes written into outbox payloads before it are removed."""
-import logging
-
 import flask_migrate
-import pytest
 from sqlalchemy import text
 
 from omni_store import create_app
@@ -13,19 +10,8 @@ LEGACY = ('{"order": "W1", "email": "c@test.example", "link": "https://x.example
           '"pickup_code": "123456"}')
 
 
-@pytest.fixture
-def loggers_kept():
-    """Alembic's env.py (logging.config.fileConfig) disables the loggers that exist: the
-    outbox's, whose lines later tests read. They are enabled again afterwards."""
-    loggers = [logging.getLogger(name) for name in logging.root.manager.loggerDict]
-    enabled = [logger for logger in loggers if not logger.disabled]
-    yield
-    for logger in enabled:
-        logger.disabled = False
-
-
 def test_old_payloads_lose_their_link_and_code_and_unsent_ones_name_no_secret(
-        empty_database_url, loggers_kept):  # noqa: F811
+        empty_database_url):  # noqa: F811
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t"})
     with app.app_context():
         flask_migrate.upgrade(revision="0012")
