@@ -82,6 +82,7 @@ def _tell_customer_ready(order: Order) -> None:
     record_event(EventKind.READY_FOR_PICKUP, f"ready_for_pickup:{order.number}", {
         "order": order.number,
         "email": order.customer.email,
+        "first_name": order.customer.first_name,
         "store": store.code,
         "store_name": store.name,
         "slot": hold.zone.code if hold else None,

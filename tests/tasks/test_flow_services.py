@@ -8,6 +8,7 @@ from omni_store.core.clock import utcnow
 from omni_store.core.errors import Forbidden, InvalidInput, NotAvailable, NotFound
 from omni_store.inventory.models import MovementReason, StockLevel, StockMovement
 from omni_store.orders.models import Hold, HoldStatus, OrderStatus
+from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.tasks import counting, isolating, picking, restocking
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
@@ -211,6 +212,7 @@ def test_isolate_proposes_the_smallest_slot_with_room_and_refuses_others(db, flo
     assert (event.kind, event.dedup_key) == (EventKind.READY_FOR_PICKUP,
                                              f"ready_for_pickup:{order.number}")
     assert event.payload["slot"] == "PAR-RIV-H02"
+    assert render(event).body.startswith(f"Hello {order.customer.first_name},")
 
 
 def test_a_slot_full_of_another_order_is_refused(db, floor):
