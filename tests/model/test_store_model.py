@@ -139,6 +139,7 @@ class StoreModel(RuleBasedStateMachine):
     def __init__(self, clock: Clock):
         super().__init__()
         self.clock = clock
+        self.facts = None  # see `can`
         clock.moment = START
         self.rivoli = factories.store("PAR-RIV", 48.8600, 2.3470, name="Paris Rivoli")
         self.bastille = factories.store("PAR-BAS", 48.8532, 2.3691, name="Paris Bastille")
@@ -189,14 +190,16 @@ class StoreModel(RuleBasedStateMachine):
     def request(self, action, refused: bool | None = None):
         """Run one request; a DomainError must have changed nothing, then rolls back.
         `refused` True/False: the rules say it must be refused / accepted."""
-        before = stock_and_state()
+        self.facts = None
+        # A request the rules accept needs no snapshot: a refusal fails the step anyway.
+        before = stock_and_state() if refused is not False else None
         try:
             result = action()
         except DomainError as error:
+            assert refused is not False, f"refused: {error.message}"
             db.session.flush()
             assert stock_and_state() == before, f"refused ({error.message}) yet something changed"
             db.session.rollback()
-            assert refused is not False, f"refused: {error.message}"
             return REFUSED
         db.session.commit()
         assert refused is not True, "accepted, but the rules refuse it"
@@ -262,7 +265,7 @@ class StoreModel(RuleBasedStateMachine):
             order = db.session.get(Order, order.id)
             assert order.status == OrderStatus.SOURCED and not uncovered_units(order)
 
-    @precondition(lambda self: self.has(select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES))))
+    @precondition(lambda self: self.can("open order"))
     @rule(which=choice, closed=st.booleans())
     def cancel_an_order(self, which, closed):
         """An open order is cancelled; a closed one (when asked and there is one) is refused,
@@ -275,7 +278,7 @@ class StoreModel(RuleBasedStateMachine):
         self.request(lambda: cancel_order(order, None, "customer changed their mind"), refused=refused)
         assert db.session.get(Order, order.id).status == (before if refused else OrderStatus.CANCELLED)
 
-    @precondition(lambda self: self.has(select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES))))
+    @precondition(lambda self: self.can("open order"))
     @rule(which=choice)
     def work_on_an_order(self, which):
         """A diligent associate takes an order one step further along its way: the next
@@ -318,10 +321,36 @@ class StoreModel(RuleBasedStateMachine):
     def has(self, query) -> bool:
         return db.session.execute(query.limit(1)).first() is not None
 
+    def can(self, fact) -> bool:
+        """Whether a rule has a target, read in one statement once per state (preconditions)."""
+        if self.facts is None:
+            queries = {
+                "open order": select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES)),
+                "ready order": select(Order.id).where(Order.status == OrderStatus.READY),
+                "returnable order": select(Order.id).where(
+                    Order.status.in_([OrderStatus.HANDED_OVER, OrderStatus.SHIPPED])),
+                "open parcel": select(Parcel.id).where(Parcel.status == ParcelStatus.OPEN),
+                "sealed shuttle parcel": select(Parcel.id).where(Parcel.status == ParcelStatus.SEALED,
+                                                                 Parcel.kind == ParcelKind.SHUTTLE),
+                "sealed carrier parcel": select(Parcel.id).where(Parcel.status == ParcelStatus.SEALED,
+                                                                 Parcel.kind == ParcelKind.CARRIER),
+                "shuttle parcel on the road": select(Parcel.id).where(
+                    Parcel.status == ParcelStatus.IN_TRANSIT, Parcel.kind == ParcelKind.SHUTTLE),
+                "loaded run": select(ShuttleRun.id).where(
+                    ShuttleRun.status == ShuttleRunStatus.PLANNED,
+                    ShuttleRun.parcels.any(Parcel.status == ParcelStatus.LOADED)),
+                "warehouse delivery": self.delivery_query(),
+                **{kind: self.open_task_query(kind) for kind in TaskKind},
+            }
+            names = list(queries)
+            row = db.session.execute(select(*[queries[name].exists() for name in names])).one()
+            self.facts = dict(zip(names, row))
+        return self.facts[fact]
+
     def open_task_query(self, kind):
         return select(Task.id).where(Task.kind == kind, Task.status.in_(OPEN_TASK_STATUSES))
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.PICK)))
+    @precondition(lambda self: self.can(TaskKind.PICK))
     @rule(which=choice)
     def pick_a_task(self, which, target=None):
         task = db.session.get(Task, target or self.pick_one(self.tasks(TaskKind.PICK), which))
@@ -334,7 +363,7 @@ class StoreModel(RuleBasedStateMachine):
         self.request(pick, refused=False)
         assert db.session.get(Task, task.id).status == TaskStatus.DONE
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.PICK)))
+    @precondition(lambda self: self.can(TaskKind.PICK))
     @rule(which=choice, found=st.integers(0, 2), missing=st.integers(1, 3), too_many=st.booleans())
     def short_pick(self, which, found, missing, too_many):
         """Some units found, the rest (or some of it) not on the shelf; more missing than
@@ -361,7 +390,7 @@ class StoreModel(RuleBasedStateMachine):
         assert self.has(select(Task.id).where(Task.kind == TaskKind.COUNT, Task.product_id == product_id,
                                               Task.location_id == task.location_id))
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.ISOLATE)))
+    @precondition(lambda self: self.can(TaskKind.ISOLATE))
     @rule(which=choice)
     def isolate(self, which, target=None):
         task = db.session.get(Task, target or self.pick_one(self.tasks(TaskKind.ISOLATE), which))
@@ -383,7 +412,7 @@ class StoreModel(RuleBasedStateMachine):
                                          PackTask.status.in_(OPEN_TASK_STATUSES),
                                          ~pick.exists() if picked else pick.exists())
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.PACK)))
+    @precondition(lambda self: self.can(TaskKind.PACK))
     @rule(which=choice, too_early=st.booleans())
     def pack(self, which, too_early, target=None):
         """Every unit of a PACK task into its parcel; before its pick is done, refused."""
@@ -401,7 +430,7 @@ class StoreModel(RuleBasedStateMachine):
     def parcels(self, *conditions) -> list[int]:
         return ids(select(Parcel.id).where(*conditions))
 
-    @precondition(lambda self: self.has(select(Parcel.id).where(Parcel.status == ParcelStatus.OPEN)))
+    @precondition(lambda self: self.can("open parcel"))
     @rule(which=choice)
     def seal(self, which, target=None):
         parcel = db.session.get(Parcel, target or self.pick_one(
@@ -416,8 +445,7 @@ class StoreModel(RuleBasedStateMachine):
         self.request(lambda: shuttles.seal_parcel(parcel, user, now=self.clock()),
                      refused=unpacked or cancelled or empty)
 
-    @precondition(lambda self: self.has(select(Parcel.id).where(Parcel.status == ParcelStatus.SEALED,
-                                                                Parcel.kind == ParcelKind.SHUTTLE)))
+    @precondition(lambda self: self.can("sealed shuttle parcel"))
     @rule(which=choice, van_leaves=st.booleans())
     def load(self, which, van_leaves, target=None):
         """A sealed parcel scanned onto its run at the dock; then perhaps the van leaves."""
@@ -431,9 +459,7 @@ class StoreModel(RuleBasedStateMachine):
             self.request(lambda: shuttles.dispatch_run(run, user, now=self.clock()), refused=False)
             assert db.session.get(Parcel, parcel.id).status == ParcelStatus.IN_TRANSIT
 
-    @precondition(lambda self: self.has(select(ShuttleRun.id).where(
-        ShuttleRun.status == ShuttleRunStatus.PLANNED,
-        ShuttleRun.parcels.any(Parcel.status == ParcelStatus.LOADED))))
+    @precondition(lambda self: self.can("loaded run"))
     @rule(which=choice)
     def dispatch(self, which, target=None):
         """A van leaves with what was loaded; sealed parcels left behind roll over."""
@@ -443,8 +469,7 @@ class StoreModel(RuleBasedStateMachine):
         user = self.user_at(run.route.origin_id)
         self.request(lambda: shuttles.dispatch_run(run, user, now=self.clock()), refused=False)
 
-    @precondition(lambda self: self.has(select(Parcel.id).where(Parcel.status == ParcelStatus.SEALED,
-                                                                Parcel.kind == ParcelKind.CARRIER)))
+    @precondition(lambda self: self.can("sealed carrier parcel"))
     @rule(which=choice)
     def carrier_pickup(self, which, target=None):
         origin_id = target or self.pick_one(sorted(set(db.session.scalars(select(Parcel.origin_id).where(
@@ -454,8 +479,7 @@ class StoreModel(RuleBasedStateMachine):
         for line in db.session.scalars(select(ParcelLine).where(ParcelLine.parcel_id.in_(handed))):
             self.units[line.product_id] -= line.quantity  # gone to customers (or a warehouse by road)
 
-    @precondition(lambda self: self.has(select(Parcel.id).where(Parcel.status == ParcelStatus.IN_TRANSIT,
-                                                                Parcel.kind == ParcelKind.SHUTTLE)))
+    @precondition(lambda self: self.can("shuttle parcel on the road"))
     @rule(which=choice, difference=st.sampled_from([0, 0, -1, -2, 1]))
     def receive_a_parcel(self, which, difference, target=None):
         """Counted as packed, a unit or two short (lost on the way), or one more."""
@@ -473,7 +497,7 @@ class StoreModel(RuleBasedStateMachine):
         self.units[first] += counts[first] - packed[first]
         assert db.session.get(Parcel, parcel.id).status == ParcelStatus.RECEIVED
 
-    @precondition(lambda self: self.has(self.delivery_query()))
+    @precondition(lambda self: self.can("warehouse delivery"))
     @rule(which=choice, difference=st.sampled_from([0, 0, -1, 1]))
     def receive_a_warehouse_delivery(self, which, difference, target=None):
         task = db.session.get(Task, target or self.pick_one(ids(self.delivery_query()), which))
@@ -489,7 +513,7 @@ class StoreModel(RuleBasedStateMachine):
 
     # --- the counter and returns --------------------------------------------------------
 
-    @precondition(lambda self: self.has(select(Order.id).where(Order.status == OrderStatus.READY)))
+    @precondition(lambda self: self.can("ready order"))
     @rule(which=choice, how=st.sampled_from(["all", "all", "some", "refuse one"]))
     def hand_over_at_the_counter(self, which, how, target=None):
         order = db.session.get(Order, target or self.pick_one(
@@ -524,8 +548,7 @@ class StoreModel(RuleBasedStateMachine):
     def returnable(self) -> list[int]:
         return ids(select(Order.id).where(Order.status.in_([OrderStatus.HANDED_OVER, OrderStatus.SHIPPED])))
 
-    @precondition(lambda self: self.has(select(Order.id).where(
-        Order.status.in_([OrderStatus.HANDED_OVER, OrderStatus.SHIPPED]))))
+    @precondition(lambda self: self.can("returnable order"))
     @rule(which=choice, store=st.integers(0, 1), quantity=st.integers(1, 3),
           outcome=st.sampled_from([("as_new", "restock_here"), ("opened", "restock_here"),
                                    ("damaged", "quarantine"), ("defective", "send_to_warehouse"),
@@ -559,7 +582,7 @@ class StoreModel(RuleBasedStateMachine):
         assert not self.has(select(Hold.id).join(Hold.order).where(
             Hold.status == HoldStatus.ACTIVE, Hold.expires_at < now, Order.status.in_(OPEN_ORDER_STATUSES)))
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.RESTOCK)))
+    @precondition(lambda self: self.can(TaskKind.RESTOCK))
     @rule(which=choice)
     def restock(self, which):
         task = db.session.get(Task, self.pick_one(self.tasks(TaskKind.RESTOCK), which))
@@ -573,7 +596,7 @@ class StoreModel(RuleBasedStateMachine):
 
         self.request(put_away, refused=False)
 
-    @precondition(lambda self: self.has(self.open_task_query(TaskKind.COUNT)))
+    @precondition(lambda self: self.can(TaskKind.COUNT))
     @rule(which=choice, difference=st.integers(-2, 1))
     def count(self, which, difference):
         """A count that finds fewer units than are promised to orders is refused."""
