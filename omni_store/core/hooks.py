@@ -115,7 +115,11 @@ def database_unreachable(error: BaseException) -> bool:
 
 
 def database_unavailable(app: Flask, error: BaseException):
-    """503 with Retry-After; the request's transaction was never committed."""
+    """503 with Retry-After; the request's transaction is dropped uncommitted.
+
+    (Only a connection lost during COMMIT itself may have saved it: an API retry with its
+    Idempotency-Key then replays that answer.)
+    """
     # The connection may be broken: close it rather than hand it back to the pool (the next
     # checkout pings or reconnects), and leave teardown no transaction to roll back.
     db.session().invalidate()
