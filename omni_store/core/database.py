@@ -21,6 +21,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # A server that does not answer (down host, dropped packets) fails the request with a 503
 # after this long instead of holding the worker for the OS's minutes-long TCP timeout.
 PG_CONNECT_TIMEOUT_S = 5
+# A peer that vanished mid-query (dropped packets, no reset) is noticed within ~25 s
+# rather than the OS's two hours of TCP keepalive silence.
+PG_KEEPALIVES = dict(keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -51,6 +54,8 @@ def _bounded_connect(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _on_do_connect(_dialect, _record, _cargs, cparams):
         cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)  # ?connect_timeout= wins
+        for name, value in PG_KEEPALIVES.items():
+            cparams.setdefault(name, value)
 
 
 def _reads_without_transaction(engine: Engine) -> None:
