@@ -266,13 +266,20 @@ class StoreModel(RuleBasedStateMachine):
             assert order.status == OrderStatus.SOURCED and not uncovered_units(order)
 
     @precondition(lambda self: self.can("open order"))
-    @rule(which=choice, closed=st.booleans())
-    def cancel_an_order(self, which, closed):
-        """An open order is cancelled; a closed one (when asked and there is one) is refused,
-        a cancelled one stays cancelled."""
-        open_orders = ids(select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES)))
-        others = ids(select(Order.id).where(Order.status.not_in(OPEN_ORDER_STATUSES)))
-        order = db.session.get(Order, self.pick_one(others if closed and others else open_orders, which))
+    @rule(which=choice, whose=st.sampled_from(["any", "on the road", "in a slot", "closed"]))
+    def cancel_an_order(self, which, whose):
+        """An open order is cancelled: any, one whose units are in a parcel on the road or
+        one waiting in a slot, when there is one. A closed one is refused, a cancelled one
+        stays cancelled."""
+        open_orders = select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES))
+        candidates = {
+            "any": open_orders,
+            "on the road": open_orders.where(Order.id.in_(select(Parcel.order_id).where(
+                Parcel.status == ParcelStatus.IN_TRANSIT))),
+            "in a slot": select(Order.id).where(Order.status == OrderStatus.READY),
+            "closed": select(Order.id).where(Order.status.not_in(OPEN_ORDER_STATUSES)),
+        }
+        order = db.session.get(Order, self.pick_one(ids(candidates[whose]) or ids(open_orders), which))
         before = order.status
         refused = before not in OPEN_ORDER_STATUSES | {OrderStatus.CANCELLED}
         self.request(lambda: cancel_order(order, None, "customer changed their mind"), refused=refused)
@@ -281,12 +288,19 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can("open order"))
     @rule(which=choice)
     def work_on_an_order(self, which):
-        """A diligent associate takes an order one step further along its way: the next
-        pick, pack, seal, van, receipt, isolation or hand-over, through the rules above."""
-        order = db.session.get(Order, self.pick_one(
-            ids(select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES))), which))
+        """A diligent associate takes one of the two oldest orders with something to do now
+        one step further along its way (pick, pack, seal, van, receipt, isolation, hand-over),
+        through the rules above: orders get to the end, whatever else happens."""
+        oldest = ids(select(Order.id).where(Order.status.in_(OPEN_ORDER_STATUSES)))[:6]
+        steps = [step for order_id in oldest if (step := self.next_step(order_id))][:2]
+        if steps:
+            self.pick_one(steps, which)()
+
+    def next_step(self, order_id: int):
+        """The order's next step as a call of a rule, or None if it waits (a van on the road)."""
+        order = db.session.get(Order, order_id)
         if order.status == OrderStatus.READY:
-            return self.hand_over_at_the_counter(0, "all", target=order.id)
+            return lambda: self.hand_over_at_the_counter(0, "all", target=order.id)
         work = {kind: ids(self.open_task_query(kind).where(Task.order_id == order.id))
                 for kind in (TaskKind.PICK, TaskKind.PACK, TaskKind.ISOLATE)}
         packable = [t for t in ids(self.packable(picked=True)) if t in work[TaskKind.PACK]]
@@ -294,29 +308,27 @@ class StoreModel(RuleBasedStateMachine):
                    for status in ParcelStatus}
         loaded = [db.session.get(Parcel, p).run_id for p in parcels[ParcelStatus.LOADED]]
         sealed = [db.session.get(Parcel, p) for p in parcels[ParcelStatus.SEALED]]
-        travelling = [p for p in parcels[ParcelStatus.IN_TRANSIT]
-                      if db.session.get(Parcel, p).kind == ParcelKind.SHUTTLE]
-        deliveries = [t for t in ids(self.delivery_query()) if db.session.get(Task, t).order_id == order.id]
+        arrived = self.parcels(Parcel.order_id == order.id, *self.arrived_parcel())
+        deliveries = ids(self.delivery_query().where(Task.order_id == order.id))
         if work[TaskKind.PICK]:
-            self.pick_a_task(0, target=work[TaskKind.PICK][0])
-        elif packable:
-            self.pack(0, too_early=False, target=packable[0])
-        elif parcels[ParcelStatus.OPEN]:
-            self.seal(0, target=parcels[ParcelStatus.OPEN][0])
-        elif loaded:
-            self.dispatch(0, target=loaded[0])
-        elif sealed:
-            parcel = sealed[0]
-            if parcel.kind == ParcelKind.SHUTTLE:
-                self.load(0, van_leaves=True, target=parcel.id)
-            else:
-                self.carrier_pickup(0, target=parcel.origin_id)
-        elif travelling:
-            self.receive_a_parcel(0, difference=0, target=travelling[0])
-        elif deliveries:
-            self.receive_a_warehouse_delivery(0, difference=0, target=deliveries[0])
-        elif work[TaskKind.ISOLATE]:
-            self.isolate(0, target=work[TaskKind.ISOLATE][0])
+            return lambda: self.pick_a_task(0, target=work[TaskKind.PICK][0])
+        if packable:
+            return lambda: self.pack(0, too_early=False, target=packable[0])
+        if parcels[ParcelStatus.OPEN]:
+            return lambda: self.seal(0, target=parcels[ParcelStatus.OPEN][0])
+        if loaded:
+            return lambda: self.dispatch(0, target=loaded[0])
+        if sealed and sealed[0].kind == ParcelKind.SHUTTLE:
+            return lambda: self.load(0, van_leaves=True, target=sealed[0].id)
+        if sealed:
+            return lambda: self.carrier_pickup(0, target=sealed[0].origin_id)
+        if arrived:
+            return lambda: self.receive_a_parcel(0, difference=0, target=arrived[0])
+        if deliveries:
+            return lambda: self.receive_a_warehouse_delivery(0, difference=0, target=deliveries[0])
+        if work[TaskKind.ISOLATE]:
+            return lambda: self.isolate(0, target=work[TaskKind.ISOLATE][0])
+        return None
 
     def has(self, query) -> bool:
         return db.session.execute(query.limit(1)).first() is not None
@@ -334,12 +346,12 @@ class StoreModel(RuleBasedStateMachine):
                                                                  Parcel.kind == ParcelKind.SHUTTLE),
                 "sealed carrier parcel": select(Parcel.id).where(Parcel.status == ParcelStatus.SEALED,
                                                                  Parcel.kind == ParcelKind.CARRIER),
-                "shuttle parcel on the road": select(Parcel.id).where(
-                    Parcel.status == ParcelStatus.IN_TRANSIT, Parcel.kind == ParcelKind.SHUTTLE),
+                "arrived parcel": select(Parcel.id).where(*self.arrived_parcel()),
                 "loaded run": select(ShuttleRun.id).where(
                     ShuttleRun.status == ShuttleRunStatus.PLANNED,
                     ShuttleRun.parcels.any(Parcel.status == ParcelStatus.LOADED)),
                 "warehouse delivery": self.delivery_query(),
+                "units to pack": self.open_task_query(TaskKind.PACK).where(Task.done_quantity < Task.quantity),
                 **{kind: self.open_task_query(kind) for kind in TaskKind},
             }
             names = list(queries)
@@ -405,14 +417,15 @@ class StoreModel(RuleBasedStateMachine):
     # --- parcels ------------------------------------------------------------------------
 
     def packable(self, picked: bool):
-        """Open PACK tasks whose units were picked (or, `picked` False, not yet)."""
+        """Open PACK tasks with units still to pack, picked (or, `picked` False, not yet)."""
         pick = select(Task.id).where(Task.allocation_id == PackTask.allocation_id,
                                      Task.kind == TaskKind.PICK, Task.status.in_(OPEN_TASK_STATUSES))
         return select(PackTask.id).where(PackTask.kind == TaskKind.PACK,
                                          PackTask.status.in_(OPEN_TASK_STATUSES),
+                                         PackTask.done_quantity < PackTask.quantity,
                                          ~pick.exists() if picked else pick.exists())
 
-    @precondition(lambda self: self.can(TaskKind.PACK))
+    @precondition(lambda self: self.can("units to pack"))
     @rule(which=choice, too_early=st.booleans())
     def pack(self, which, too_early, target=None):
         """Every unit of a PACK task into its parcel; before its pick is done, refused."""
@@ -426,6 +439,11 @@ class StoreModel(RuleBasedStateMachine):
                 shuttles.pack_task_item(task, ean, user, uuid4().hex)
 
         self.request(pack, refused=unpicked)
+
+    def arrived_parcel(self) -> tuple:
+        """A shuttle parcel on the road whose van has arrived: it can be received."""
+        return (Parcel.status == ParcelStatus.IN_TRANSIT, Parcel.kind == ParcelKind.SHUTTLE,
+                Parcel.expected_at <= self.clock())
 
     def parcels(self, *conditions) -> list[int]:
         return ids(select(Parcel.id).where(*conditions))
@@ -479,12 +497,13 @@ class StoreModel(RuleBasedStateMachine):
         for line in db.session.scalars(select(ParcelLine).where(ParcelLine.parcel_id.in_(handed))):
             self.units[line.product_id] -= line.quantity  # gone to customers (or a warehouse by road)
 
-    @precondition(lambda self: self.can("shuttle parcel on the road"))
+    @precondition(lambda self: self.can("arrived parcel"))
     @rule(which=choice, difference=st.sampled_from([0, 0, -1, -2, 1]))
     def receive_a_parcel(self, which, difference, target=None):
-        """Counted as packed, a unit or two short (lost on the way), or one more."""
-        parcel = db.session.get(Parcel, target or self.pick_one(self.parcels(
-            Parcel.status == ParcelStatus.IN_TRANSIT, Parcel.kind == ParcelKind.SHUTTLE), which))
+        """A parcel that has arrived, counted as packed, a unit or two short (lost on the
+        way), or one more."""
+        parcel = db.session.get(Parcel, target or self.pick_one(self.parcels(*self.arrived_parcel()),
+                                                                which))
         packed = defaultdict(int)
         for line in parcel.lines:
             packed[line.product_id] += line.quantity
