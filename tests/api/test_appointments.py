@@ -70,6 +70,8 @@ def test_unknown_store_or_sku_and_bad_parameters_are_refused(client, auth, contr
         response, problem = slots(client, auth, contract, sku=bad)
         assert response.status_code == 422, bad
         assert problem["errors"][0]["field"] == "sku" and "PHN-A:2" in problem["detail"]
+    response, problem = slots(client, auth, contract, sku="PHN-A:" + "9" * 5000)
+    assert (response.status_code, problem["errors"][0]["field"]) == (422, "sku")
     response, problem = slots(client, auth, contract, expertise="x" * 41)
     assert (response.status_code, problem["errors"][0]["field"]) == (422, "expertise")
 
