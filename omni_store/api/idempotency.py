@@ -44,7 +44,7 @@ def request_hash() -> str:
     try:
         canonical = json.dumps(json.loads(body or b"null"), sort_keys=True,
                                separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         canonical = body
     return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
                           + canonical).hexdigest()

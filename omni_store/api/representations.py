@@ -9,6 +9,7 @@ from omni_store.appointments.queries import booking_of
 from omni_store.appointments.services import SlotOffer
 from omni_store.catalog.models import Offer, Product, Seller
 from omni_store.core.clock import as_utc
+from omni_store.core.database import write_intent
 from omni_store.extensions import db
 from omni_store.orders.models import (
     STORE_DELIVERY_METHODS,
@@ -18,6 +19,7 @@ from omni_store.orders.models import (
     OrderStatus,
 )
 from omni_store.orders.services import order_plan
+from omni_store.pickup import tokens
 from omni_store.shuttles.models import Parcel, ParcelLine
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskStatus
 
@@ -76,14 +78,15 @@ def slot_offer_json(offer: SlotOffer) -> dict:
 
 
 def customer_link(order: Order) -> str | None:
-    """The customer's own page of a pickup or e-reservation (QR, pickup confirmation)."""
+    """The customer's own page of a pickup or e-reservation (QR, pickup confirmation).
+
+    A write issues it with the order; a read shows only a stored one (a read commits
+    nothing, so a link issued there would open nothing).
+    """
     if order.delivery_method not in STORE_DELIVERY_METHODS:
         return None
-    try:
-        from omni_store.pickup.tokens import customer_link as link_of
-    except ImportError:  # customer pages not installed in this build
-        return None
-    return link_of(order)
+    row = tokens.order_view_token(order) if write_intent.get() else tokens.live_order_view_token(order)
+    return tokens.link_of(row) if row else None
 
 
 def order_json(order: Order) -> dict:

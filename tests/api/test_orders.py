@@ -1,6 +1,4 @@
 """POST /orders, GET /orders/{number}, POST /orders/{number}/cancel, by contract."""
-import importlib.util
-
 from sqlalchemy import func, select
 
 from omni_store.inventory.models import StockLevel
@@ -55,10 +53,19 @@ def test_pickup_order_is_created_with_its_plan_and_promise(client, db, auth, con
         ("PAR-RIV", 1, "same_store")]
     assert sources[0]["explanation"].startswith("PAR-RIV")
     assert body["promised_at"] is not None
-    if importlib.util.find_spec("omni_store.pickup.tokens"):  # the customer pages are built
-        assert body["customer_link"].startswith("http://localhost/p/")
-    else:
-        assert body["customer_link"] is None
+    assert body["customer_link"].startswith("http://localhost/p/")
+
+
+def test_the_customer_link_the_api_gives_is_stored_and_opens(client, db, auth):
+    """A read shows the link the order was given; it never hands out one it cannot keep."""
+    _chain(db)
+    placed = client.post("/api/v1/orders", json=order_body(qty=1), headers=auth).get_json()
+
+    read = client.get(f"/api/v1/orders/{placed['number']}", headers=auth).get_json()
+
+    assert read["customer_link"] == placed["customer_link"]
+    page = client.get(read["customer_link"].removeprefix("http://localhost"))
+    assert page.status_code == 200 and placed["number"] in page.get_data(as_text=True)
 
 
 def test_home_delivery_has_no_customer_link(client, db, auth, contract):
