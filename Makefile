@@ -56,3 +56,9 @@ clean:
 .PHONY: bench
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Schemathesis, every check, against a running server (`make run` in another terminal).
+.PHONY: schemathesis
+schemathesis: install
+	$(BIN)/schemathesis --config-file tests/api/schemathesis.toml run --checks all \
+		--max-examples 500 --seed 20261201 http://$(HOST):$(PORT)/api/v1/openapi.json

@@ -7,6 +7,7 @@ holds, another store's rows) in the fields the templates name, for the signed-in
 manager of PAR-RIV (the admin for the admin screens). A write is noticed at the
 database: a 4xx answer must not have committed any INSERT, UPDATE or DELETE.
 """
+import os
 import re
 from datetime import timedelta
 
@@ -32,7 +33,8 @@ from omni_store.tasks.models import Task, TaskKind
 from omni_store.tasks.picking import SHORT_PICK_REASONS
 from tests.fuzz.conftest import ADMIN, MANAGER, STORE, CommittedWrites, signed_in
 
-EXAMPLES_PER_ROUTE = 25
+# CI size; the long variant: FUZZ_EXAMPLES=500 pytest tests/fuzz
+EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 # Refusals that must be remembered: a wrong pickup code counts towards the lock.
 WRITES_A_REFUSAL_KEEPS = {"counter.hand_over_with_code": {"pickup_token"}}
 
