@@ -134,7 +134,8 @@ def stock_and_state() -> tuple:
 
 
 class StoreModel(RuleBasedStateMachine):
-    """Two stores and a warehouse, four products, shuttles both ways between the stores."""
+    """Two stores and a warehouse, four products; shuttles both ways between the stores and
+    from Rivoli to the warehouse (returns), a web buffer at Bastille, two hold slots a store."""
 
     def __init__(self, clock: Clock):
         super().__init__()
@@ -177,7 +178,6 @@ class StoreModel(RuleBasedStateMachine):
                     self.receive_units(location.id, product.id, quantity)
         self.product_ids = [p.id for p in self.products]
         self.location_ids = [loc.id for loc in self.locations]
-        self.store_codes = {loc.id: loc.code for loc in self.stores}
         db.session.commit()
 
     def teardown(self):
@@ -368,6 +368,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can(TaskKind.PICK))
     @rule(which=choice)
     def pick_a_task(self, which, target=None):
+        """Every unit left of a pick scanned off the shelf."""
         task = db.session.get(Task, target or self.pick_one(self.tasks(TaskKind.PICK), which))
         ean, user = task.product.ean, self.user_at(task.location_id)
 
@@ -408,6 +409,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can(TaskKind.ISOLATE))
     @rule(which=choice)
     def isolate(self, which, target=None):
+        """The order's units into the proposed slot; with every slot too full, refused."""
         task = db.session.get(Task, target or self.pick_one(self.tasks(TaskKind.ISOLATE), which))
         slot = propose_slot(task)
         if slot is None:  # every slot too full: the biggest one must refuse it
@@ -454,6 +456,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can("open parcel"))
     @rule(which=choice)
     def seal(self, which, target=None):
+        """Close a parcel; one with units still to pack, none, or a cancelled order's is refused."""
         parcel = db.session.get(Parcel, target or self.pick_one(
             self.parcels(Parcel.status == ParcelStatus.OPEN), which))
         unpacked = self.has(select(Task.id).where(Task.parcel_id == parcel.id, Task.kind == TaskKind.PACK,
@@ -493,6 +496,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can("sealed carrier parcel"))
     @rule(which=choice)
     def carrier_pickup(self, which, target=None):
+        """The carrier takes a store's sealed parcels: those units leave the chain."""
         origin_id = target or self.pick_one(sorted(set(db.session.scalars(select(Parcel.origin_id).where(
             Parcel.status == ParcelStatus.SEALED, Parcel.kind == ParcelKind.CARRIER)))), which)
         handed = self.request(lambda: [p.id for p in shuttles.hand_to_carrier(
@@ -522,6 +526,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can("warehouse delivery"))
     @rule(which=choice, difference=st.sampled_from([0, 0, -1, 1]))
     def receive_a_warehouse_delivery(self, which, difference, target=None):
+        """A warehouse delivery for an order counted in: as announced, one short or one more."""
         task = db.session.get(Task, target or self.pick_one(ids(self.delivery_query()), which))
         quantity, product_id = task.allocation.quantity, task.product_id
         counted = max(quantity + difference, 0)
@@ -538,6 +543,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can("ready order"))
     @rule(which=choice, how=st.sampled_from(["all", "all", "some", "refuse one"]))
     def hand_over_at_the_counter(self, which, how, target=None):
+        """All the units, half of each line, or all but one refused; nothing at all is refused."""
         order = db.session.get(Order, target or self.pick_one(
             ids(select(Order.id).where(Order.status == OrderStatus.READY)), which))
         handed, refused = {}, {}
@@ -609,6 +615,7 @@ class StoreModel(RuleBasedStateMachine):
     @precondition(lambda self: self.can(TaskKind.RESTOCK))
     @rule(which=choice)
     def restock(self, which):
+        """Released or returned units put back in their zone: no stock moves."""
         task = db.session.get(Task, self.pick_one(self.tasks(TaskKind.RESTOCK), which))
         user = self.user_at(task.location_id)
         zone = home_zone(task) or self.shelves[task.location_id]
