@@ -51,6 +51,21 @@
     document.addEventListener(name, function () { showToast(toastRegion().dataset.networkError); });
   });
 
+  // A form swapped in a moment ago is wired by htmx only when the swap settles; a scan's
+  // Enter can come first. Wire it now and send it through htmx, or the plain post would
+  // reload the page and drop what the screen was showing.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.hasAttribute("hx-post") || event.defaultPrevented || !window.htmx) return;
+    if (form.dataset.wiredEarly) return;  // htmx still did not take it: let it go plain
+    event.preventDefault();
+    form.dataset.wiredEarly = "true";
+    htmx.process(form);
+    const submitter = event.submitter;
+    // Not from inside this submit event: the browser ignores a nested requestSubmit().
+    setTimeout(function () { form.requestSubmit(submitter); }, 0);
+  });
+
   // A double tap or a second Enter must not post a plain form twice.
   document.addEventListener("submit", function (event) {
     const form = event.target;
