@@ -5,6 +5,7 @@ The clients behave as the API and the screens ask: an order is retried with its
 Idempotency-Key (on the other server when its own is gone, after Retry-After on a 409
 in flight), a pick with its scan id.
 """
+import os
 import random
 import threading
 import time
@@ -27,7 +28,8 @@ SKUS = ("PHN-NOVFL2-256-BLK", "ACC-MOU-GAME", "ACC-SCR-PIX8", "ACC-PWB-20K", "SH
         "ACC-MON-27", "ACC-SLV-14", "CAS-GLXS9-CLR")
 CUSTOMER = "kill9@example.com"
 ORDER_THREADS_PER_SERVER = 3
-LOAD_SECONDS = 10
+# CI size; the long variant: FAULT_LOAD_SECONDS=300 (a kill at 3 s, then load on the other).
+LOAD_SECONDS = int(os.environ.get("FAULT_LOAD_SECONDS", "10"))
 KILL_AFTER_SECONDS = 3
 SETTLE_SECONDS = 45  # the lease of a key left in flight by the killed server (30 s), and some
 
