@@ -4,6 +4,7 @@ driven through the services the screens and the API call. Each rule is one reque
 it did is committed, a refusal is rolled back after checking it changed no stock and no
 state. After every step the books are read back fresh from the database and checked.
 """
+import os
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,9 @@ order_requests_fields = dict(
                    unique_by=lambda line: line[0]),  # (product, quantity)
 )
 order_requests = st.fixed_dictionaries(order_requests_fields)
+
+# CI size; the long variant: MODEL_EXAMPLES=500 pytest tests/model
+MODEL_EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "45"))
 
 
 class Clock:
@@ -848,7 +852,7 @@ def test_the_store_keeps_its_books_whatever_happens(app, db, monkeypatch):
         # Fixed examples (derandomize), about 30 s on SQLite and a minute on PostgreSQL. Swarm
         # testing switches some rules off in each example; the diligent associate's rule
         # still takes orders to the end.
-        settings=settings(max_examples=45, stateful_step_count=100, deadline=None, derandomize=True,
+        settings=settings(max_examples=MODEL_EXAMPLES, stateful_step_count=100, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                  HealthCheck.too_slow, HealthCheck.filter_too_much],
                           print_blob=True),
