@@ -23,8 +23,10 @@ run: install translations migrate seed
 test: install translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff, then import-linter: the declared layers of docs/layers.md ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check --quiet omni_store tests bench app.py
+	$(BIN)/lint-imports --no-cache
 
 install: $(INSTALLED)
 
