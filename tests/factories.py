@@ -153,16 +153,41 @@ def counted_statements():
 # --- orders at the counter and back as returns (counter and returns tests) ----------------
 
 
+def floor_associate(store_loc: Location) -> User:
+    """The store's first associate, made once: who picks and isolates set-up orders."""
+    from sqlalchemy import select
+
+    found = db.session.scalar(select(User).where(User.store_id == store_loc.id,
+                                                 User.role == Role.ASSOCIATE).order_by(User.id))
+    return found or user(Role.ASSOCIATE, store_loc)
+
+
 def ready_order(store_loc: Location, slot: Zone, lines, **fields):
-    """A pickup order waiting in `slot`, as the isolate step leaves it (set up directly)."""
-    from omni_store.orders.models import Hold, OrderStatus
+    """A pickup order waiting in `slot`, made by the floor's services: placed, each unit
+    picked by scan at `store_loc`, then isolated into `slot` (so READY, the hold and the
+    customer's message are exactly what the app makes). The stock must be at the store."""
+    from sqlalchemy import select
+
+    from omni_store.orders.models import OrderStatus
     from omni_store.orders.services import place_order
+    from omni_store.tasks.isolating import isolate_order
+    from omni_store.tasks.models import Task
+    from omni_store.tasks.picking import record_pick_scan
 
     order = place_order(order_request(lines, store_loc=store_loc, **fields))
-    order.status = OrderStatus.READY
-    db.session.add(Hold(order_id=order.id, zone_id=slot.id, quantity=sum(q for _p, q in lines),
-                        expires_at=utcnow() + timedelta(days=3)))
-    db.session.flush()
+    picker = floor_associate(store_loc)
+    picks = list(db.session.scalars(select(Task).filter_by(order_id=order.id, kind=TaskKind.PICK)
+                                    .order_by(Task.id)))
+    elsewhere = sorted({t.location.code for t in picks if t.location_id != store_loc.id})
+    assert not elsewhere, f"ready_order needs the stock at {store_loc.code}, not at {elsewhere}"
+    for pick in picks:
+        for _unit in range(pick.quantity):
+            record_pick_scan(pick, pick.product.ean, picker.id, f"setup{next(_seq)}")
+    (isolate,) = db.session.scalars(select(Task).filter_by(order_id=order.id,
+                                                           kind=TaskKind.ISOLATE))
+    isolate_order(isolate, slot.code, picker.id)
+    db.session.refresh(order)
+    assert order.status == OrderStatus.READY, order.status
     return order
 
 

@@ -12,6 +12,7 @@ from omni_store.catalog.models import Barcode, Product
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.network.models import Location, Zone, ZoneKind
+from omni_store.orders.models import Hold, HoldStatus
 from tests import factories
 from tests.browser.conftest import TABLET, scan, sign_in
 
@@ -19,8 +20,9 @@ from tests.browser.conftest import TABLET, scan, sign_in
 def ready_order_of_two(app) -> tuple[int, str]:
     with app.app_context():
         store = db.session.scalar(select(Location).filter_by(code="PAR-RIV"))
+        waiting = select(Hold.id).where(Hold.zone_id == Zone.id, Hold.status == HoldStatus.ACTIVE)
         slot = db.session.scalar(select(Zone).filter_by(location_id=store.id, kind=ZoneKind.HOLD)
-                                 .order_by(Zone.code))
+                                 .where(~waiting.exists()).order_by(Zone.code))  # an empty one
         ean = make_ean13("299000000121")
         product = Product(sku="SETTLE-1", name="Enceinte Omni", brand="Omni", category="audio",
                           price_cents=4990, barcodes=[Barcode(code=ean)])

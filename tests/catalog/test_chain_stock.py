@@ -244,7 +244,12 @@ def test_a_bad_home_order_says_why_and_writes_nothing(client, associate, chain, 
 
 
 def test_the_screen_needs_a_signed_in_user(client, chain):
-    assert client.get("/stock?q=PHN-B").status_code in (302, 401)
+    response = client.get("/stock?q=PHN-B")
+
+    assert response.status_code == 302
+    assert response.location == "/login?next=/stock?q%3DPHN-B"  # back to the search after
+    assert "Pixelle 8" not in response.get_data(as_text=True)
+    assert 'name="password"' in client.get(response.location).get_data(as_text=True)
 
 
 def test_no_query_per_location_parcel_or_offer(client, associate, chain, hx):

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from omni_store.inventory.models import StockLevel
-from omni_store.network.models import ZoneKind
+from omni_store.extensions import db as _db
+from omni_store.network.models import Zone, ZoneKind
 from omni_store.orders.models import Order
 from tests import factories
 
@@ -27,4 +28,13 @@ def shop(db):
 
 
 def ready_order(shop, lines, store=None, **fields) -> Order:
-    return factories.ready_order(store or shop.store, shop.slot, lines, **fields)
+    """Ready in the shop's slot, or (`store` another) in a hold slot of that store."""
+    store = store or shop.store
+    slot = shop.slot if store.id == shop.store.id else hold_slot(store)
+    return factories.ready_order(store, slot, lines, **fields)
+
+
+def hold_slot(store) -> Zone:
+    found = _db.session.scalar(select(Zone).filter_by(location_id=store.id, kind=ZoneKind.HOLD))
+    return found or factories.zone(store, ZoneKind.HOLD, name="Slot 01", slot_number=1,
+                                   capacity=10)

@@ -178,6 +178,7 @@ def test_clear_scans_forgets_the_lines_scans(client, shop, associate, hx):
 def test_search_results_cost_the_same_queries_for_one_order_or_many(client, db, shop, associate, hx):
     from tests.factories import counted_statements
 
+    shop.slot.capacity = 50  # room for the eight orders
     ready_order(shop, [(shop.case, 1)], email="dupont.0@test.example")
     db.session.commit()
     with counted_statements() as one:
@@ -193,6 +194,7 @@ def test_search_results_cost_the_same_queries_for_one_order_or_many(client, db, 
 def test_order_page_costs_the_same_queries_for_one_line_or_many(client, db, shop, associate, hx):
     from tests.factories import counted_statements
 
+    shop.slot.capacity = 50  # room for both orders
     small = ready_order(shop, [(shop.case, 1)], email="small@test.example")
     products = [factories.product() for _ in range(6)]
     for product in products:

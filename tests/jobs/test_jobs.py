@@ -94,9 +94,7 @@ def test_the_customer_is_reminded_once_the_day_before_the_hold_expires(db):
     store, slot, phone = _store_with_slot(db)
     order = factories.ready_order(store, slot, [(phone, 1)])
     hold = db.session.scalar(select(Hold).filter_by(order_id=order.id))
-    db.session.add(OutboxEvent(kind=EventKind.READY_FOR_PICKUP,
-                               dedup_key=f"ready_for_pickup:{order.number}",
-                               payload={"pickup_token": 42}))
+    [ready] = _events(db, EventKind.READY_FOR_PICKUP)  # written when the order was isolated
     db.session.commit()
 
     two_days_before = run_jobs(hold.expires_at - timedelta(days=2))
@@ -107,7 +105,7 @@ def test_the_customer_is_reminded_once_the_day_before_the_hold_expires(db):
             again["hold reminders"]) == (0, 1, 0)
     [reminder] = _events(db, EventKind.HOLD_EXPIRY_REMINDER)
     assert reminder.dedup_key == f"hold_expiry_reminder:hold:{hold.id}"
-    assert reminder.payload["pickup_token"] == 42
+    assert reminder.payload["pickup_token"] == ready.payload["pickup_token"]
     assert reminder.payload["expires_at"] == hold.expires_at.isoformat()
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 
 from omni_store.core.clock import utcnow
 from omni_store.network.models import ZoneKind
-from omni_store.orders import fulfilment
 from omni_store.outbox import sender
 from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
@@ -82,8 +81,7 @@ def ready(db, app, monkeypatch):
     slot = factories.zone(store, ZoneKind.HOLD, slot_number=1, capacity=5)
     case = factories.product(name="Phone case")
     factories.stock(store, case, 3)
-    order = factories.ready_order(store, slot, [(case, 1)])
-    fulfilment._tell_customer_ready(order)
+    order = factories.ready_order(store, slot, [(case, 1)])  # isolated: the customer is told
     db.session.commit()
     event = db.session.scalar(select(OutboxEvent).filter_by(kind=EventKind.READY_FOR_PICKUP))
     link, code = tokens.customer_link(order), tokens.pickup_code(order)
