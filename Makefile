@@ -57,6 +57,8 @@ clean:
 # A quick run: make bench BENCH_ARGS="--scale demo --db sqlite --duration 3"
 .PHONY: bench
 bench: install
+	@command -v wrk >/dev/null || { echo "make bench loads with wrk: installing it"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Schemathesis, every check, against a running server (`make run` in another terminal).
