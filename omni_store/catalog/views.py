@@ -17,8 +17,7 @@ from omni_store.catalog.forms import ProductLookupForm
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import NotFound
 from omni_store.core.forms import form_number, row_id
-from omni_store.core.web import render_page
-from omni_store.counter.views import go_to
+from omni_store.core.web import go_to, render_page
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
 from omni_store.network.models import Location

@@ -1,5 +1,5 @@
 """Rendering rules shared by every screen (DESIGN §7)."""
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 
 
 def wants_fragment() -> bool:
@@ -13,3 +13,10 @@ def render_page(page: str, fragment: str, status: int = 200, **context):
     response = make_response(render_template(fragment if wants_fragment() else page, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def go_to(url: str):
+    """Navigate to another page: htmx follows HX-Redirect, a plain form a 303."""
+    if wants_fragment():
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url, 303)

@@ -11,7 +11,7 @@ from omni_store.auth.models import STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_number
-from omni_store.core.web import render_page, wants_fragment
+from omni_store.core.web import go_to, render_page, wants_fragment
 from omni_store.counter import queries, services
 from omni_store.extensions import db, limiter
 from omni_store.orders.models import OrderStatus
@@ -238,13 +238,6 @@ def _after_change(order_id: int, **context):
     if wants_fragment():
         return _render_order(order_id, **context)
     return redirect(url_for(".order", order_id=order_id), 303)
-
-
-def go_to(url: str):
-    """Navigate to another page: htmx follows HX-Redirect, a plain form a 303."""
-    if wants_fragment():
-        return "", 200, {"HX-Redirect": url}
-    return redirect(url, 303)
 
 
 def _form_quantity(name: str) -> int:

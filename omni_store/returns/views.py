@@ -7,9 +7,8 @@ from flask_login import current_user
 from omni_store.auth.models import STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.forms import MAX_TYPED_NUMBER, form_id, form_number
-from omni_store.core.web import render_page, wants_fragment
+from omni_store.core.web import go_to, render_page, wants_fragment
 from omni_store.counter import queries as order_search
-from omni_store.counter.views import go_to
 from omni_store.extensions import db
 from omni_store.returns import queries, services
 from omni_store.returns.models import Disposition, ReturnCondition
