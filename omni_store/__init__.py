@@ -33,11 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
-    from omni_store.core.forms import refuse_unstorable_characters
     from omni_store.core.hooks import register_hooks
 
     register_hooks(app)
-    app.before_request(refuse_unstorable_characters)
     _register_blueprints(app)
     _register_cli(app)
     return app

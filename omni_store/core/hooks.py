@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from omni_store.auth.models import User
 from omni_store.core.database import write_intent
 from omni_store.core.errors import DomainError
+from omni_store.core.forms import refuse_unstorable_characters
 from omni_store.core.web import wants_fragment
 from omni_store.extensions import db, login_manager
 
@@ -39,6 +40,8 @@ def register_hooks(app: Flask) -> None:
             select(User).filter_by(id=int(user_id), session_version=int(version), active=True)
         )
         return user
+
+    app.before_request(refuse_unstorable_characters)
 
     @app.before_request
     def declare_write_intent():
