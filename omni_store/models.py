@@ -7,7 +7,7 @@ from omni_store.catalog.models import Barcode, Offer, Product, Seller  # noqa: F
 from omni_store.counter.models import Handover, HandoverScan  # noqa: F401
 from omni_store.inventory.models import Buffer, StockLevel, StockMovement  # noqa: F401
 from omni_store.network.models import Location, ShuttleRoute, Zone  # noqa: F401
-from omni_store.orders.models import Allocation, Customer, Hold, Order, OrderLine  # noqa: F401
+from omni_store.orders.models import Allocation, Customer, Hold, Order, OrderEvent, OrderLine  # noqa: F401
 from omni_store.orders.models import SourcingSettings  # noqa: F401
 from omni_store.outbox.models import OutboxEvent  # noqa: F401
 from omni_store.pickup.models import HandoverConfirmation, PickupToken  # noqa: F401

@@ -7,8 +7,10 @@ at once with SQLITE_BUSY when another writer got in between).
 """
 from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
+
+from omni_store.extensions import db
 
 # Primary keys are 32-bit integer columns: a larger id (a tampered form or API body) is no
 # row, and must not reach the database, which would refuse the number itself.
@@ -75,3 +77,45 @@ def _reads_without_transaction(engine: Engine) -> None:
         # None when the connection was invalidated (lost, or closed after a failure).
         if dbapi_connection is not None and dbapi_connection.autocommit:
             dbapi_connection.autocommit = False
+
+
+# --- the concurrency idioms every service shares ----------------------------------------
+
+
+def compare_and_set(row, *expected, refresh: bool = True, **values) -> bool:
+    """Change one row only if it still is what the caller read; False if another request
+    changed it first.
+
+    One conditional UPDATE (`WHERE id = row.id AND expected...`): the database settles
+    the race, so two taps, two tablets or two job runners cannot both win. The row is
+    refreshed either way, so the caller reads what is stored now.
+    """
+    model = type(row)
+    changed = db.session.execute(
+        update(model).where(model.id == row.id, *expected).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if refresh:
+        db.session.refresh(row)
+    return changed
+
+
+def lock_row(model, row_id: int) -> None:
+    """Serialise requests on one row until the transaction ends: a read-then-write on it
+    cannot interleave with another's. SELECT ... FOR UPDATE on PostgreSQL; SQLite ignores
+    it, its write transactions being serial already (BEGIN IMMEDIATE, above)."""
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+
+
+def insert_or_ignore(model, conflict_columns: list[str], **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True if this call created the row, False if it
+    existed already (or another request created it at the same moment)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    # RETURNING, not rowcount: psycopg reports no rowcount for an INSERT that may do nothing.
+    return db.session.execute(
+        dialect_insert(model).values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns).returning(model.id)
+    ).scalar_one_or_none() is not None

@@ -93,6 +93,20 @@ class Order(db.Model):
         return f"order:{self.number}"
 
 
+class OrderEvent(db.Model):
+    """One move in an order's history, written by the gate (orders.transitions) only."""
+
+    __tablename__ = "order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    from_status: Mapped[OrderStatus] = mapped_column(String(16))
+    to_status: Mapped[OrderStatus] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OrderLine(db.Model):
     __tablename__ = "order_line"
 

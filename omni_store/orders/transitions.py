@@ -1,0 +1,43 @@
+"""The one gate an order's status goes through (DESIGN §5).
+
+`move_order` checks the move against ORDER_MOVES, stores it in one conditional UPDATE
+(two requests cannot both move the same order), writes the order's history and sends
+`order_moved`, where the follow-ups live (an appointment ends, the customer is told).
+No other code writes `Order.status`.
+"""
+from omni_store.core.database import compare_and_set
+from omni_store.extensions import db
+from omni_store.orders.events import order_moved
+from omni_store.orders.models import Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.SOURCED: frozenset({S.PICKING, S.READY, S.SHIPPED, S.EXPIRED, S.CANCELLED}),
+    S.PICKING: frozenset({S.READY, S.SHIPPED, S.EXPIRED, S.CANCELLED}),
+    S.READY: frozenset({S.HANDED_OVER, S.SHIPPED, S.EXPIRED, S.CANCELLED}),
+    S.HANDED_OVER: frozenset(),
+    S.SHIPPED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+def move_order(order: Order, to: OrderStatus, *, actor_id: int | None = None, note: str = "",
+               only_if=()) -> bool:
+    """Move `order` to `to`; False if the move is not allowed from where it stands now
+    (another request moved it first, or `only_if`, extra SQL conditions, do not hold).
+
+    Refusing is the caller's to word: "already collected", "changed meanwhile".
+    """
+    for _attempt in range(2):  # once more if another request moved it between read and write
+        from_status = order.status
+        if to not in ORDER_MOVES[from_status]:
+            return False
+        if compare_and_set(order, Order.status == from_status, *only_if, status=to):
+            db.session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to,
+                                      actor_id=actor_id, note=note[:200]))
+            order_moved.send(order, from_status=from_status, actor_id=actor_id)
+            return True
+        if order.status == from_status:
+            return False  # only_if did not hold
+    return False
