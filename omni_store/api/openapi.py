@@ -1,288 +1,28 @@
 """The OpenAPI 3.1 description of the API v1; tests check the real responses against it,
 and schemathesis checks that the API refuses exactly what it forbids (tests/api).
 
-Every bound of a request comes from the constants parsing.py reads it with.
+The paths are here, the bodies in openapi_schemas.py. Every bound of a request comes from
+the constants parsing.py reads it with.
 """
+from omni_store.api.openapi_schemas import SCHEMAS, ref, text_schema, whole_schema
 from omni_store.api.parsing import (
-    ADDRESS_LENGTH,
     CODE_PATTERN,
     DEFAULT_LOCATIONS,
-    EMAIL_LENGTH,
-    EMAIL_PATTERN,
     EXPERTISE_LENGTH,
-    FILLED_PATTERN,
     LOCATION_CODE_LENGTH,
     MAX_LOCATIONS,
     MAX_ORDER_LINES,
     MAX_PAGE,
     MAX_PER_PAGE,
     MAX_QUERY_LENGTH,
-    MOVEMENT_QUANTITIES,
-    NAME_LENGTH,
     ORDER_NUMBER_LENGTH,
-    PHONE_LENGTH,
-    REASON_LENGTH,
     SKU_LENGTH,
     SKU_QUANTITY_LENGTH,
     SKU_QUANTITY_PATTERN,
     TEXT_PATTERN,
 )
-from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedKind
-from omni_store.appointments.models import BookingStatus
-from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
-from omni_store.demo.catalog_data import PHONE_A_SKU, PHONE_B_SKU
-from omni_store.orders.models import (
-    STORE_DELIVERY_METHODS,
-    AllocationStatus,
-    DeliveryMethod,
-    OrderStatus,
-    Transport,
-)
 from omni_store.orders.services import MAX_LINE_QUANTITY
-from omni_store.shuttles.models import ParcelKind, ParcelStatus
-from omni_store.tasks.models import TaskKind
-
-DELIVERY_OPTION_METHODS = ["pickup", "ship_from_store", "home", "dropship", "marketplace"]
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(type_: str, **extra) -> dict:
-    return {"type": [type_, "null"], **extra}
-
-
-def _object(properties: dict, required: list[str] | None = None) -> dict:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else required}
-
-
-def _text(max_length: int, pattern: str = FILLED_PATTERN, **extra) -> dict:
-    """A text the request must give, with something in it: never longer than its column,
-    never holding U+0000 (the API matches `pattern` as JSON Schema does)."""
-    return {"type": "string", "maxLength": max_length, "pattern": pattern, **extra}
-
-
-def _optional_text(max_length: int, **extra) -> dict:
-    """Left out, null or empty: the same."""
-    return {"type": ["string", "null"], "maxLength": max_length, "pattern": TEXT_PATTERN,
-            **extra}
-
-
-def _whole(low: int, high: int, **extra) -> dict:
-    return {"type": "integer", "minimum": low, "maximum": high, **extra}
-
-
-_ID = _whole(1, MAX_ROW_ID)
-_QUANTITY = _whole(1, MAX_LINE_QUANTITY)
-
-
-def _delivery(method: DeliveryMethod) -> dict:
-    """What each method needs: a store for pickup and reserve, an address and its position
-    for the others; a field the method does not use may be sent, within its bounds."""
-    at_store = method in STORE_DELIVERY_METHODS
-    properties = {
-        "method": {"const": str(method)},
-        "store": (_text if at_store else _optional_text)(
-            LOCATION_CODE_LENGTH, description="pickup and reserve: the store code"),
-        "address": (_optional_text if at_store else _text)(
-            ADDRESS_LENGTH, description="home and ship_from_store"),
-        "latitude": {"type": ["number", "null"] if at_store else "number",
-                     "minimum": -90, "maximum": 90},
-        "longitude": {"type": ["number", "null"] if at_store else "number",
-                      "minimum": -180, "maximum": 180},
-        "appointment_slot": ({"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
-                              "description": (
-                                  "the id of a published slot to book (GET "
-                                  "/stores/{code}/appointment-slots); the items are sourced to "
-                                  "be in the store before it, or the order is refused whole")}
-                             if method == DeliveryMethod.RESERVE else
-                             {"type": "null", "description": "reserve only"}),
-        "appointment_at": {"type": "null", "deprecated": True, "description": (
-            "no longer accepted (a 422 names it): an appointment is a published slot, "
-            "booked with appointment_slot")},
-    }
-    needed = ["store"] if at_store else ["address", "latitude", "longitude"]
-    return {"type": "object", "title": str(method), "properties": properties,
-            "required": ["method", *needed]}
-
-
-def _movement(kind: FeedKind) -> dict:
-    low, high = MOVEMENT_QUANTITIES[kind]
-    quantity = {
-        FeedKind.RECEIPT: {**_whole(low, high), "description": "units added"},
-        FeedKind.COUNT: {**_whole(low, high), "description": "the counted quantity"},
-        FeedKind.ADJUSTMENT: {"type": "integer", "description": "units added or removed",
-                              "anyOf": [_whole(low, -1), _whole(1, high)]},
-    }[kind]
-    return _object({"location": _text(LOCATION_CODE_LENGTH), "sku": _text(SKU_LENGTH),
-                    "kind": {"const": str(kind)}, "quantity": quantity})
-
-
-_INT = {"type": "integer"}
-_STR = {"type": "string"}
-_TIME = {"type": "string", "format": "date-time"}
-_NULLABLE_TIME = _nullable("string", format="date-time")
-
-SCHEMAS = {
-    "Problem": {
-        "type": "object",
-        "description": "An error as problem details (RFC 9457). `detail` says what to fix.",
-        "properties": {
-            "type": _STR, "title": _STR, "status": _INT, "detail": _STR,
-            "errors": {"type": "array", "items": _object(
-                {"field": _STR, "message": _STR,
-                 "index": {"type": "integer", "description": "row of a stock batch"}},
-                ["field", "message"])},
-        },
-        "required": ["type", "title", "status"],
-    },
-    "Product": _object({
-        "sku": _STR, "name": _STR, "brand": _STR, "category": _STR,
-        "eans": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{13}$"}},
-        "price_cents": _INT,
-        "currency": {"type": "string", "enum": ["EUR"]},
-        "web_atp": {"type": "integer", "minimum": 0,
-                    "description": "units the web may promise across the chain, buffers applied"},
-    }),
-    "ProductPage": _object({
-        "items": {"type": "array", "items": _ref("Product")},
-        "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-        "total": {"type": "integer", "minimum": 0},
-    }),
-    "LocationAvailability": _object({
-        "code": _STR, "name": _STR,
-        "kind": {"type": "string", "enum": ["store", "warehouse", "supplier"]},
-        "city": _STR,
-        "on_hand": {"type": "integer", "minimum": 0},
-        "web_atp": {"type": "integer", "minimum": 0},
-        "distance_km": _nullable("number"),
-    }),
-    "Offer": _object({
-        "seller": _object({"code": _STR, "name": _STR,
-                           "rating": {"type": "number", "minimum": 0, "maximum": 5}}),
-        "condition": {"type": "string", "enum": ["new", "refurbished", "used"]},
-        "price_cents": _INT, "shipping_cents": _INT, "total_cents": _INT,
-        "stock": {"type": "integer", "minimum": 1},
-        "lead_time_days": _INT,
-    }),
-    "DeliveryOption": _object({
-        "method": {"type": "string", "enum": DELIVERY_OPTION_METHODS},
-        "source": {"type": "string", "description": "location code or seller code"},
-        "date": _TIME,
-        "price_cents": _nullable("integer"),
-        "explanation": {"type": "string", "description": "why the date is what it is"},
-    }),
-    "Availability": _object({
-        "product": _ref("Product"),
-        "origin": {"oneOf": [{"type": "null"}, _object(
-            {"latitude": {"type": "number"}, "longitude": {"type": "number"},
-             "store": _nullable("string")})]},
-        "locations": {"type": "array", "items": _ref("LocationAvailability"),
-                      "description": "nearest first when lat/lon or store is given (else by "
-                                     "code), at most `limit` of them"},
-        "locations_total": {"type": "integer", "minimum": 0,
-                            "description": "how many active locations hold the product"},
-        "offers": {"type": "array", "items": _ref("Offer"),
-                   "description": "marketplace offers in stock, cheapest total first"},
-        "delivery_options": {"type": "array", "items": _ref("DeliveryOption"),
-                             "description": "the best three of each method, by date, then "
-                                            "price; pickup options need a store"},
-    }),
-    "OrderRequest": {
-        "type": "object",
-        "required": ["customer", "lines", "delivery"],
-        "properties": {
-            "customer": _object({
-                "email": _text(EMAIL_LENGTH, EMAIL_PATTERN),
-                "first_name": _text(NAME_LENGTH, FILLED_PATTERN),
-                "last_name": _optional_text(NAME_LENGTH),
-                "phone": _optional_text(PHONE_LENGTH)}, ["email", "first_name"]),
-            "lines": {"type": "array", "minItems": 1, "maxItems": MAX_ORDER_LINES,
-                      "items": _ref("OrderLineRequest")},
-            "delivery": {"oneOf": [_delivery(method) for method in DeliveryMethod]},
-        },
-    },
-    "PlanSource": _object({
-        "location": _STR, "location_name": _STR, "quantity": _INT,
-        "transport": {"type": "string", "enum": list(Transport)},
-        "status": {"type": "string", "enum": list(AllocationStatus)},
-        "distance_km": {"type": "number"},
-        "expected_at": _NULLABLE_TIME,
-        "explanation": {"type": "string", "description": "why this source was chosen"},
-    }),
-    "Order": _object({
-        "number": _STR,
-        "status": {"type": "string", "enum": list(OrderStatus)},
-        "channel": _STR,
-        "created_at": _TIME,
-        "promised_at": _NULLABLE_TIME,
-        "customer": _object({"email": _STR, "first_name": _STR, "last_name": _STR}),
-        "delivery": _object({
-            "method": {"type": "string", "enum": list(DeliveryMethod)},
-            "store": _nullable("string"), "address": _nullable("string"),
-            "appointment_at": _nullable("string", format="date-time", description=(
-                "read-only: the start of the booked slot")),
-        }),
-        "appointment": {"oneOf": [{"type": "null"}, _ref("Appointment")]},
-        "lines": {"type": "array", "items": _object({
-            "sku": _STR, "name": _STR, "quantity": _INT, "unit_price_cents": _INT,
-            "handed_over_quantity": _INT})},
-        "plan": {"type": "array", "items": _object({
-            "sku": _STR, "quantity": _INT,
-            "sources": {"type": "array", "items": _ref("PlanSource")}})},
-        "customer_link": _nullable("string", format="uri", description=(
-            "pickup and reserve: the customer's page with the QR code; null otherwise")),
-    }),
-    "OrderDetail": {"allOf": [_ref("Order"), _object({
-        "tasks": {"type": "array", "items": _object({
-            "kind": {"type": "string", "enum": list(TaskKind)},
-            "total": _INT, "open": _INT, "done": _INT, "exception": _INT, "cancelled": _INT})},
-        "parcels": {"type": "array", "items": _object({
-            "code": _STR,
-            "kind": {"type": "string", "enum": list(ParcelKind)},
-            "status": {"type": "string", "enum": list(ParcelStatus)},
-            "origin": _STR, "destination": _nullable("string"),
-            "tracking_number": _nullable("string"), "expected_at": _NULLABLE_TIME})},
-    })]},
-    "CancelRequest": {"type": "object", "properties": {"reason": _optional_text(
-        REASON_LENGTH, description="kept with the stock movements; empty: a default reason")}},
-    "AppointmentSlot": _object({
-        "id": {"type": "integer", "description": "what delivery.appointment_slot books"},
-        "starts_at": _TIME, "ends_at": _TIME,
-        "length_minutes": {"type": "integer", "minimum": 1},
-        "expertise": {"type": "string", "description": "e.g. smartphones; empty: general advice"},
-        "places_left": {"type": "integer", "minimum": 1},
-    }),
-    "AppointmentSlots": _object({
-        "store": _STR,
-        "slots": {"type": "array", "items": _ref("AppointmentSlot"),
-                  "description": "by start time; only slots with a place left"},
-    }),
-    "Appointment": _object({
-        "slot": _INT, "starts_at": _TIME, "ends_at": _TIME, "expertise": _STR,
-        "status": {"type": "string", "enum": list(BookingStatus), "description": (
-            "booked until it ends: bought, home_delivery, released or cancelled")},
-    }),
-    "MoveAppointmentRequest": _object({"slot": {
-        **_ID, "description": "another slot of the same store"}}),
-    "OrderLineRequest": _object({"sku": _text(SKU_LENGTH), "qty": _QUANTITY}),
-    "StockMovementBatch": _object({"movements": {
-        "type": "array", "minItems": 1, "maxItems": MAX_BATCH_ROWS,
-        "items": {"oneOf": [_movement(kind) for kind in FeedKind]}}}),
-    "StockMovementResult": _object({
-        "applied": _INT,
-        "movements": {"type": "array", "items": _object({
-            "index": _INT, "location": _STR, "sku": _STR,
-            "kind": {"type": "string", "enum": list(FeedKind)},
-            "quantity": _INT,
-            "on_hand": {"type": "integer", "description": "at the location once the whole "
-                                                          "batch is applied"}})},
-    }),
-}
 
 
 def _header(description: str, schema: dict, required: bool = False) -> dict:
@@ -297,13 +37,13 @@ _REPLAYED = _header("true: the stored answer to the first request with this Idem
 
 def _json(schema: str, description: str, **headers) -> dict:
     response = {"description": description,
-                "content": {"application/json": {"schema": _ref(schema)}}}
+                "content": {"application/json": {"schema": ref(schema)}}}
     return response | ({"headers": headers} if headers else {})
 
 
 def _problem(description: str, **headers) -> dict:
     response = {"description": description,
-                "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+                "content": {"application/problem+json": {"schema": ref("Problem")}}}
     return response | ({"headers": headers} if headers else {})
 
 
@@ -366,15 +106,19 @@ def _query(name: str, description: str, schema: dict, required: bool = False) ->
 
 def _body(schema: str, example: dict, required: bool = True) -> dict:
     return {"required": required,
-            "content": {"application/json": {"schema": _ref(schema), "example": example}}}
+            "content": {"application/json": {"schema": ref(schema), "example": example}}}
 
 
-# The examples name the demo chain's (`flask demo seed`): they work against a demo server.
+# The examples name the demo chain's (`flask demo seed`), so they work against a demo server
+# (tests/api/test_openapi.py checks they are in the demo data): phone A is in stock at the
+# store, phone B only at another.
 _STORE_EXAMPLE = "PAR-RIV"
+_SKU_EXAMPLE = "PHN-NOVX5-128-BLK"
+_OTHER_SKU_EXAMPLE = "PHN-PIX8-128-GRY"
 _ORDER_EXAMPLE = {
     "customer": {"email": "camille.martin@example.com", "first_name": "Camille",
                  "last_name": "Martin", "phone": "+33612345678"},
-    "lines": [{"sku": PHONE_A_SKU, "qty": 1}],
+    "lines": [{"sku": _SKU_EXAMPLE, "qty": 1}],
     "delivery": {"method": "pickup", "store": _STORE_EXAMPLE},
 }
 
@@ -405,8 +149,8 @@ PATHS = {
         parameters=[
             _query("q", "text, SKU or EAN; empty lists everything",
                    {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": TEXT_PATTERN}),
-            _query("page", "from 1", _whole(1, MAX_PAGE, default=1)),
-            _query("per_page", f"1 to {MAX_PER_PAGE}", _whole(1, MAX_PER_PAGE, default=20)),
+            _query("page", "from 1", whole_schema(1, MAX_PAGE, default=1)),
+            _query("per_page", f"1 to {MAX_PER_PAGE}", whole_schema(1, MAX_PER_PAGE, default=20)),
         ])},
     "/availability": {"get": _operation(
         "getAvailability", "Where a product is available to the web, on the marketplace, and when",
@@ -416,8 +160,8 @@ PATHS = {
          "404": _problem("unknown SKU or store"), **_BAD_PARAMETER},
         description="lat and lon go together: one without the other is a 422.",
         parameters=[
-            _query("sku", "the product", _text(SKU_LENGTH), required=True)
-            | {"example": PHONE_A_SKU},
+            _query("sku", "the product", text_schema(SKU_LENGTH), required=True)
+            | {"example": _SKU_EXAMPLE},
             {"name": "position", "in": "query", "style": "form", "explode": True,
              "description": "the customer's position: lat and lon, both or neither",
              "schema": {"type": "object", "required": ["lat", "lon"],
@@ -428,7 +172,7 @@ PATHS = {
                    {"type": "string", "maxLength": LOCATION_CODE_LENGTH,
                     "pattern": CODE_PATTERN}) | {"example": _STORE_EXAMPLE},
             _query("limit", "how many locations to list, nearest first",
-                   _whole(1, MAX_LOCATIONS, default=DEFAULT_LOCATIONS)),
+                   whole_schema(1, MAX_LOCATIONS, default=DEFAULT_LOCATIONS)),
         ])},
     "/orders": {"post": _operation(
         "placeOrder", "Place an order: sourced, allocated and promised at once, or refused whole",
@@ -485,7 +229,7 @@ PATHS = {
         "the order has no appointment, or it is closed")},
     "/orders/{number}/lines": {"post": _order_write(
         "addOrderLine", "Add a product to compare at an e-reservation's appointment",
-        _body("OrderLineRequest", {"sku": PHONE_B_SKU, "qty": 1}),
+        _body("OrderLineRequest", {"sku": _OTHER_SKU_EXAMPLE, "qty": 1}),
         {"201": _json("Order", "the order with the new line and its plan", Location=_LOCATION,
                       **{"Idempotent-Replayed": _REPLAYED})},
         "the order has no appointment or it is closed or started, the product is already in "
@@ -501,7 +245,7 @@ PATHS = {
         description=("The batch is checked whole and applied in order; one bad row refuses "
                      "it (errors[0].index names the row) and nothing is written."),
         parameters=[_IDEMPOTENCY_KEY], requestBody=_body("StockMovementBatch", {"movements": [
-            {"location": _STORE_EXAMPLE, "sku": PHONE_A_SKU, "kind": "receipt", "quantity": 2}]}))},
+            {"location": _STORE_EXAMPLE, "sku": _SKU_EXAMPLE, "kind": "receipt", "quantity": 2}]}))},
 }
 
 

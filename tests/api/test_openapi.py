@@ -5,6 +5,9 @@ from omni_store.api.openapi import openapi_document
 from omni_store.catalog.models import Product
 from omni_store.core.forms import column_length
 from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
+from omni_store.demo import catalog_data as demo_catalog
+from omni_store.demo import network_data as demo_network
+from omni_store.demo import stock_data as demo_stock
 from omni_store.inventory.models import StockMovement
 from omni_store.network.models import Location
 from omni_store.orders.models import Customer, Order
@@ -123,3 +126,43 @@ def test_every_operation_answers_503_as_documented_while_the_database_is_down(
         response = client.open(url, method=method.upper(), headers=auth, json=body.get("example"))
         assert contract(response, path, method) and response.status_code == 503, (path, method)
         assert response.headers["Retry-After"] == str(DATABASE_RETRY_AFTER_SECONDS)
+
+
+def _examples(node, key=None):
+    """(name, value) of every example value in the document: parameter and body examples,
+    named by their parameter or field."""
+    if isinstance(node, dict):
+        if "example" in node:
+            yield from _example_values(node["example"], node.get("name"))
+        for name, value in node.items():
+            if name != "example":
+                yield from _examples(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _examples(value, key)
+
+
+def _example_values(example, name):
+    if isinstance(example, dict):
+        for field, value in example.items():
+            yield from _example_values(value, field)
+    elif isinstance(example, list):
+        for value in example:
+            yield from _example_values(value, name)
+    else:
+        yield name, example
+
+
+def test_the_examples_name_the_demo_chain_so_they_work_against_a_demo_server():
+    """The API does not import the demo: its examples are literals, checked here."""
+    examples = set(_examples(openapi_document()))
+    skus = {value for name, value in examples if name == "sku"}
+    stores = {value for name, value in examples if name in ("store", "code", "location")}
+    assert skus and stores
+    assert skus <= {row.sku for row in demo_catalog.products()}
+    assert stores <= {row.code for row in demo_network.STORES}
+    order = openapi_document()["paths"]["/orders"]["post"]["requestBody"]["content"][
+        "application/json"]["example"]
+    (line,) = order["lines"]
+    store = order["delivery"]["store"]
+    assert demo_stock.AT_LEAST[line["sku"]][store] >= line["qty"]  # a pickup the demo can take
