@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from omni_store.api.models import IdempotencyKey, IdempotencyStatus
 from omni_store.core.clock import as_utc, utcnow
+from omni_store.core.database import compare_and_set
 from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.extensions import db
 
@@ -130,20 +131,18 @@ def _take_over(existing: IdempotencyKey) -> int | None:
     attempt = existing.attempt + 1
     # Conditional, so that of two retries taking over at once only one proceeds, and a
     # late first request that completed meanwhile is not taken over.
-    taken = db.session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == existing.id,
-               IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT,
-               IdempotencyKey.attempt == existing.attempt)
-        .values(created_at=utcnow(), attempt=attempt)
-        .execution_options(synchronize_session=False)
-    )
+    taken = compare_and_set(existing, IdempotencyKey.status == IdempotencyStatus.IN_FLIGHT,
+                            IdempotencyKey.attempt == existing.attempt, refresh=False,
+                            created_at=utcnow(), attempt=attempt)
     db.session.commit()
-    return attempt if taken.rowcount == 1 else None
+    return attempt if taken else None
 
 
 def _complete(key: str, attempt: int, response: Response) -> bool:
-    """Store the answer with the write, if this request still owns the key."""
+    """Store the answer with the write, if this request still owns the key.
+
+    By client and key, not compare_and_set on a row: the claim's commit expired the row, and
+    reloading it would cost a query and fail if a take-over's refused write deleted it."""
     stored = db.session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.client_id == g.api_client_id, IdempotencyKey.key == key,
