@@ -4,6 +4,7 @@ Set TEST_DATABASE_URL (postgresql+psycopg://...) to run the suite on PostgreSQL;
 the default is a SQLite file in a temporary folder (a file, so threads share it).
 """
 import os
+from datetime import datetime, timedelta
 
 import pytest
 from flask import has_app_context
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from omni_store import create_app
+from omni_store.core import clock as core_clock
 from omni_store.extensions import db as _db
 from omni_store.extensions import limiter
 from tests import factories
@@ -97,6 +99,38 @@ def login(client, db):
         return user
 
     return _login
+
+
+class FrozenClock:
+    """'now' for the whole app: every module reads core.clock.utcnow, which returns this
+    moment while the test runs. A test sets `moment`, or moves it on with `advance`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, moment: datetime):
+        self._monkeypatch = monkeypatch
+        self.moment = moment
+
+    @property
+    def moment(self) -> datetime:
+        return core_clock.frozen_at
+
+    @moment.setter
+    def moment(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock holds timezone-aware moments (UTC)")
+        self._monkeypatch.setattr(core_clock, "frozen_at", moment)
+
+    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
+        self.moment = self.moment + (delta or timedelta(**units))
+        return self.moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freezes 'now' for the whole app, at the real now until the test sets another moment."""
+    return FrozenClock(monkeypatch, core_clock.utcnow())
 
 
 @pytest.fixture

@@ -1,10 +1,15 @@
 """One source of 'now' (UTC, timezone-aware) so tests and jobs can reason about time."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
+
+# 'now' for the whole app while set; only tests set it (the `clock` fixture), in one place,
+# so every module sees the same moment however it imported `utcnow`.
+frozen_at: datetime | None = None
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    moment = frozen_at
+    return datetime.now(UTC) if moment is None else moment
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -14,3 +19,10 @@ def as_utc(moment: datetime) -> datetime:
 
 def local(moment: datetime, timezone: str) -> datetime:
     return as_utc(moment).astimezone(ZoneInfo(timezone))
+
+
+def start_of_local_day(moment: datetime, timezone: str) -> datetime:
+    """Midnight (in UTC) that began the day `moment` falls on in `timezone`: a store's
+    "today" starts there, not at midnight UTC."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(local(moment, timezone).date(), time.min, tzinfo=zone).astimezone(UTC)

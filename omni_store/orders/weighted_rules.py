@@ -5,16 +5,16 @@ bonuses for overstock and ship-from-store capacity left today are subtracted. Su
 stay a second tier, used only when stores and warehouses cannot cover the line.
 """
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
-from omni_store.core.clock import utcnow
+from omni_store.core.clock import start_of_local_day, utcnow
 from omni_store.core.errors import InvalidInput
 from omni_store.extensions import db
 from omni_store.orders.models import (
@@ -114,27 +114,34 @@ def transport_label(transport: Transport) -> str:
 
 
 def _capacity_left(candidates: Sequence[Candidate], need: LineNeed) -> dict[int, int | None]:
-    """Parcels each capped store can still ship today (one query for all candidates).
+    """Parcels each capped store can still ship today, its own local day (one query for
+    all candidates).
 
     Only for a line shipped to the customer's address from the store itself; a store
     with no daily capacity set is not capped.
     """
-    capped = {c.location.id: c.location.daily_ship_capacity for c in candidates
+    capped = {c.location.id: c.location for c in candidates
               if need.destination.store is None and c.transport == Transport.SAME_STORE
               and c.location.daily_ship_capacity > 0}
     if not capped:
         return {}
-    start_of_day = datetime.combine(utcnow().date(), time(), tzinfo=utcnow().tzinfo)
+    now = utcnow()
+    stores_by_zone = defaultdict(list)
+    for location_id, store in capped.items():
+        stores_by_zone[store.timezone].append(location_id)
+    since_local_midnight = or_(*(
+        and_(Allocation.location_id.in_(ids), Order.created_at >= start_of_local_day(now, zone))
+        for zone, ids in stores_by_zone.items()))
     shipped_today = dict(db.session.execute(
         select(Allocation.location_id, func.count(func.distinct(Order.id)))
         .join(Allocation.line).join(OrderLine.order)
-        .where(Allocation.location_id.in_(capped), Allocation.transport == Transport.SAME_STORE,
+        .where(since_local_midnight, Allocation.transport == Transport.SAME_STORE,
                Allocation.status != AllocationStatus.RELEASED,
-               Order.delivery_method.in_(SHIPPING_METHODS), Order.created_at >= start_of_day)
+               Order.delivery_method.in_(SHIPPING_METHODS))
         .group_by(Allocation.location_id)
     ).all())
-    return {location_id: capacity - shipped_today.get(location_id, 0)
-            for location_id, capacity in capped.items()}
+    return {location_id: store.daily_ship_capacity - shipped_today.get(location_id, 0)
+            for location_id, store in capped.items()}
 
 
 def current_rules() -> SourcingRules:

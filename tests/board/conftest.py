@@ -29,10 +29,9 @@ def paris(hour: int, minute: int = 0, days: int = 0) -> datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    for module in ("omni_store.board.queries", "omni_store.shuttles.queries"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: NOW)
-    return NOW
+def clock(clock):
+    clock.moment = NOW
+    return clock
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ COURBEVOIE = (48.8950, 2.2500)  # a customer: 1.1 km from La Défense, 5.6 from 
 
 
 @pytest.fixture(autouse=True)
-def now(monkeypatch):
-    """Order services see a fixed 'now' so that promises and due times can be asserted."""
-    monkeypatch.setattr("omni_store.orders.services.utcnow", lambda: NOW)
+def now(clock):
+    """The whole app sees a fixed 'now' so that promises and due times can be asserted."""
+    clock.moment = NOW
     return NOW
 
 

@@ -5,7 +5,7 @@ from omni_store.extensions import db as _db
 from omni_store.inventory.models import Buffer, Channel
 from omni_store.orders.models import DeliveryMethod
 from omni_store.orders.promise import OptionMethod, delivery_options
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from tests import factories
 from tests.orders.conftest import COURBEVOIE, NOW, shelve
 
@@ -178,10 +178,10 @@ def test_a_fixed_number_of_queries_however_many_sources(db, chain):
     assert len(many) == len(few)
 
 
-def test_place_order_promises_with_the_same_opening_hours(db, chain, monkeypatch):
+def test_place_order_promises_with_the_same_opening_hours(db, chain, clock):
     chain.rivoli.opening_hours = WEEKDAY_HOURS
     shelve(db, chain.rivoli, chain.phone, 1)
-    monkeypatch.setattr("omni_store.orders.services.utcnow", lambda: paris(10, 19, 30))
+    clock.moment = paris(10, 19, 30)
     expected = only(delivery_options(chain.phone, store=chain.rivoli, now=paris(10, 19, 30)),
                     OptionMethod.PICKUP).date
 

@@ -1,10 +1,12 @@
 """Sourcing v2: each weight moves the choice it should, and the explanation says why."""
+from datetime import UTC, datetime
+
 import pytest
 
 from omni_store.extensions import db as _db
 from omni_store.inventory.models import Channel
 from omni_store.orders.models import DeliveryMethod, SourcingSettings
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.orders.sourcing import NEAREST_FIRST, Destination, plan_line
 from omni_store.orders.weighted_rules import WeightedRules, current_rules
 from tests import factories
@@ -92,20 +94,40 @@ def test_capacity_weight_prefers_the_store_with_more_parcels_left(db, chain):
     assert "50 parcels left today" in part.explanation
 
 
-def test_a_store_over_its_capacity_today_is_excluded(db, chain, monkeypatch, now):
-    monkeypatch.setattr("omni_store.orders.weighted_rules.utcnow", lambda: now)
+def ship_one(chain, rules) -> list[str]:
+    """Where a home delivery of one phone ships from."""
+    request = factories.order_request([(chain.phone, 1)], method=DeliveryMethod.HOME, ship_address="1 rue de Rivoli",
+                                      ship_latitude=RIVOLI[0], ship_longitude=RIVOLI[1])
+    return [a.location.code for a in place_order(request, rules=rules).lines[0].allocations]
+
+
+def test_a_store_over_its_capacity_today_is_excluded(db, chain):
     chain.rivoli.daily_ship_capacity = 1
     shelve(db, chain.rivoli, chain.phone, 5)
     shelve(db, chain.bastille, chain.phone, 5)
     rules = weighted()
 
-    def ship_one():
-        request = factories.order_request([(chain.phone, 1)], method=DeliveryMethod.HOME, ship_address="1 rue de Rivoli",
-                                          ship_latitude=RIVOLI[0], ship_longitude=RIVOLI[1])
-        return [a.location.code for a in place_order(request, rules=rules).lines[0].allocations]
+    assert ship_one(chain, rules) == ["PAR-RIV"]
+    assert ship_one(chain, rules) == ["PAR-BAS"]  # Rivoli shipped its one parcel of the day
 
-    assert ship_one() == ["PAR-RIV"]
-    assert ship_one() == ["PAR-BAS"]  # Rivoli shipped its one parcel of the day
+
+def test_the_capacity_of_today_counts_the_stores_own_day_not_utcs(db, chain, clock):
+    chain.rivoli.daily_ship_capacity = 1
+    shelve(db, chain.rivoli, chain.phone, 5)
+    shelve(db, chain.bastille, chain.phone, 5)
+    rules = weighted()
+
+    # Monday 23:30 UTC is Tuesday 00:30 in Paris (UTC+1): both parcels ship on Tuesday.
+    clock.moment = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    assert ship_one(chain, rules) == ["PAR-RIV"]
+    clock.advance(hours=1)  # Tuesday 00:30 UTC, another UTC day, the same Paris day
+    assert ship_one(chain, rules) == ["PAR-BAS"]
+
+    # Tuesday 22:50 UTC is 23:50 in Paris; 20 minutes later Paris is on Wednesday.
+    clock.moment = datetime(2026, 3, 10, 22, 50, tzinfo=UTC)
+    assert ship_one(chain, rules) == ["PAR-BAS"]
+    clock.advance(minutes=20)  # the same UTC day, a new Paris day: Rivoli ships again
+    assert ship_one(chain, rules) == ["PAR-RIV"]
 
 
 def test_split_weight_uses_fewer_sources(db, chain):

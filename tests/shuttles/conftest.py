@@ -8,8 +8,8 @@ from sqlalchemy import select
 from omni_store.auth.models import Role
 from omni_store.inventory.models import StockLevel
 from omni_store.orders.models import DeliveryMethod
-from omni_store.orders.services import place_order
-from omni_store.shuttles import services
+from omni_store.fulfilment.placing import place_order
+from omni_store.shuttles.packing import pack_task_item
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import claim_task, complete_task
 from tests import factories
@@ -20,23 +20,10 @@ NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 PLANNED_DEPARTURE = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
-class Clock:
-    """'now' for the order, task and shuttle services; a test moves it forward."""
-
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock(NOW)
-    for module in ("omni_store.orders.services", "omni_store.shuttles.services",
-                   "omni_store.shuttles.queries", "omni_store.shuttles.views",
-                   "omni_store.orders.fulfilment"):
-        monkeypatch.setattr(f"{module}.utcnow", clock)
+def clock(clock):
+    """'now' for the whole app; a test moves it forward."""
+    clock.moment = NOW
     return clock
 
 
@@ -86,7 +73,7 @@ def pack_all(order, chain, user=None):
     pack = task_of(order, TaskKind.PACK, chain.bastille)
     parcel = None
     for _unit in range(pack.quantity):
-        parcel = services.pack_task_item(pack, pack.product.ean, user.id, uuid4().hex)
+        parcel = pack_task_item(pack, pack.product.ean, user.id, uuid4().hex)
     return parcel
 
 
