@@ -46,16 +46,16 @@ def _register_blueprints(app: Flask) -> None:
     from omni_store.appointments.views import bp as appointments_bp
     from omni_store.auth.views import bp as auth_bp
     from omni_store.board.views import bp as board_bp
-    from omni_store.catalog.views import bp as catalog_bp
     from omni_store.core.views import bp as core_bp
     from omni_store.counter.views import bp as counter_bp
+    from omni_store.lookup.views import bp as lookup_bp
     from omni_store.orders.views import bp as orders_admin_bp
     from omni_store.pickup.views import bp as pickup_bp
     from omni_store.returns.views import bp as returns_bp
     from omni_store.shuttles.views import bp as shuttles_bp
     from omni_store.tasks.views import bp as tasks_bp
 
-    for bp in (core_bp, auth_bp, tasks_bp, catalog_bp, shuttles_bp, counter_bp, returns_bp,
+    for bp in (core_bp, auth_bp, tasks_bp, lookup_bp, shuttles_bp, counter_bp, returns_bp,
                board_bp, pickup_bp, orders_admin_bp, appointments_bp):
         app.register_blueprint(bp)
     # Other systems authenticate with API keys, never with a session: no CSRF token there.

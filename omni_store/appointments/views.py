@@ -187,10 +187,10 @@ def _sku(code: str) -> str:
         raise InvalidInput(_("Type the product's SKU or scan its barcode."))
     if not catalog.looks_like_ean13(code):
         return code
-    found = catalog.search_products(code).results
+    found = catalog.products_with_barcode(code)
     if not found:
         raise NotFound(_("No product has the barcode %(code)s.", code=code))
-    return found[0].product.sku
+    return found[0].sku
 
 
 @bp.app_template_filter("store_day")

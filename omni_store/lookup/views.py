@@ -6,13 +6,10 @@ from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from omni_store.appointments.models import Booking
-from omni_store.appointments.services import reserve_with_appointment, slots_for_items
+from omni_store.appointments.services import slots_for_items
 from omni_store.auth.models import STAFF_ROLES
-from omni_store.auth.scoping import current_store, roles_required, scoped
-from omni_store.catalog import queries
+from omni_store.auth.scoping import current_store, roles_required
 from omni_store.catalog.forms import ProductLookupForm
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import NotFound
@@ -20,17 +17,11 @@ from omni_store.core.forms import form_number, row_id
 from omni_store.core.web import go_to, render_page
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
-from omni_store.network.models import Location
-from omni_store.orders.models import DeliveryMethod, Order
-from omni_store.orders.services import (
-    MAX_LINE_QUANTITY,
-    OrderRequest,
-    only_from,
-    place_marketplace_order,
-    place_order,
-)
+from omni_store.lookup import queries, services
+from omni_store.orders.models import DeliveryMethod
+from omni_store.orders.intake import MAX_LINE_QUANTITY, OrderRequest
 
-bp = Blueprint("catalog", __name__)
+bp = Blueprint("lookup", __name__)
 
 CHANNEL_LABELS = {
     Channel.WEB: _l("Web"),
@@ -44,7 +35,7 @@ CHANNEL_LABELS = {
 def lookup():
     form = ProductLookupForm(request.args)
     search = queries.search_products(form.q.data) if form.q.data and form.validate() else None
-    return render_page("catalog/lookup.html", "catalog/_results.html", form=form, search=search)
+    return render_page("lookup/lookup.html", "lookup/_results.html", form=form, search=search)
 
 
 @bp.get("/stock")
@@ -60,15 +51,9 @@ def chain_stock():
     appointment_slots = (slots_for_items(store, {search.stock.product: 1})
                          if search is not None and search.stock is not None else [])
     placed = request.args.get("placed", "")[:20]
-    return render_page("catalog/chain_stock.html", "catalog/_chain_stock.html", form=form,
+    return render_page("lookup/chain_stock.html", "lookup/_chain_stock.html", form=form,
                        search=search, appointment_slots=appointment_slots, placed=placed,
-                       placed_booking=_booking_of(placed) if placed else None)
-
-
-def _booking_of(order_number: str) -> Booking | None:
-    """The appointment booked with an order just placed here, for the success notice."""
-    return db.session.scalar(scoped(select(Booking).join(Booking.order)
-                                    .where(Order.number == order_number), Booking))
+                       placed_booking=queries.booking_of_order(placed) if placed else None)
 
 
 @bp.post("/stock/reserve")
@@ -77,17 +62,14 @@ def reserve_here():
     """An e-reservation collected here, sourced from the location the associate chose."""
     store = current_store()
     code = request.form.get("source", "").strip().upper()
-    source = db.session.scalar(select(Location).filter_by(code=code)) if code else None
+    source = queries.location_by_code(code) if code else None
     if source is None:
         raise NotFound(_("Choose the location to reserve the item from."))
     reservation = _order_request(DeliveryMethod.RESERVE, pickup_store_code=store.code)
     slot = request.form.get("slot", "")
-    if not slot.strip():
-        order = place_order(reservation, current_user.id, rules=only_from(source.id))
-    else:
-        slot_id = row_id(slot, "slot", _("Choose an appointment slot from the list."))
-        order = reserve_with_appointment(reservation, slot_id, current_user.id,
-                                         rules=only_from(source.id)).order
+    slot_id = (row_id(slot, "slot", _("Choose an appointment slot from the list."))
+               if slot.strip() else None)
+    order = services.reserve_from(reservation, source, slot_id, current_user.id)
     db.session.commit()
     return _placed(order)
 
@@ -98,12 +80,10 @@ def order_home_delivery():
     """Home delivery from the chain's own stock, or from the marketplace offer chosen."""
     address = dict(ship_address=request.form.get("address", ""),
                    ship_latitude=_coordinate("latitude"), ship_longitude=_coordinate("longitude"))
+    home_order = _order_request(DeliveryMethod.HOME, **address)
     offer = request.form.get("offer", "")
-    if offer.strip():
-        order = place_marketplace_order(_order_request(DeliveryMethod.HOME, **address),
-                                        row_id(offer, "offer", _("Choose an offer from the list.")))
-    else:
-        order = place_order(_order_request(DeliveryMethod.HOME, **address), current_user.id)
+    offer_id = row_id(offer, "offer", _("Choose an offer from the list.")) if offer.strip() else None
+    order = services.order_home_delivery(home_order, offer_id, current_user.id)
     db.session.commit()
     return _placed(order)
 
