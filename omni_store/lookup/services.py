@@ -1,9 +1,9 @@
 """Ordering from chain stock for the customer in front of the associate."""
 from omni_store.appointments.services import reserve_with_appointment
-from omni_store.network.models import Location
-from omni_store.orders.models import Order
 from omni_store.fulfilment.placing import place_marketplace_order, place_order
+from omni_store.network.models import Location
 from omni_store.orders.intake import OrderRequest
+from omni_store.orders.models import Order
 from omni_store.orders.resourcing import only_from
 
 

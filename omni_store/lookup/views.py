@@ -18,8 +18,8 @@ from omni_store.core.web import go_to, render_page
 from omni_store.extensions import db
 from omni_store.inventory.models import Channel
 from omni_store.lookup import queries, services
-from omni_store.orders.models import DeliveryMethod
 from omni_store.orders.intake import MAX_LINE_QUANTITY, OrderRequest
+from omni_store.orders.models import DeliveryMethod
 
 bp = Blueprint("lookup", __name__)
 
