@@ -15,9 +15,12 @@ from omni_store.extensions import db
 from omni_store.inventory.models import Channel
 from omni_store.network.models import Location, Zone
 from omni_store.orders.models import STORE_DELIVERY_METHODS, Customer, Order
-from omni_store.orders.services import OrderRequest, cancel_order, place_order
+from omni_store.fulfilment.cancellation import cancel_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.models import Task, TaskKind
-from omni_store.shuttles.services import pack_task_item, seal_parcel
+from omni_store.shuttles.packing import pack_task_item
+from omni_store.shuttles.sealing import seal_parcel
 from omni_store.tasks.picking import record_pick_scan
 from omni_store.tasks.services import claim_task, create_task
 

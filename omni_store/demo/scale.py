@@ -46,6 +46,7 @@ from omni_store.appointments.models import AppointmentSlot, Booking, BookingStat
 from omni_store.auth.models import ApiClient, Role, User
 from omni_store.catalog.models import Barcode, Offer, OfferCondition, Product, Seller
 from omni_store.core.clock import as_utc, utcnow
+from omni_store.core.sequences import NumberSequence
 from omni_store.demo import (
     appointments_data,
     catalog_data,
@@ -76,10 +77,9 @@ from omni_store.orders.models import (
     Transport,
 )
 from omni_store.orders.promise import CARRIER_DELIVERY
-from omni_store.orders.services import ORDER_NUMBER_PREFIXES
+from omni_store.orders.intake import ORDER_NUMBER_PREFIXES
 from omni_store.orders.sourcing import NEAREST_FIRST, Candidate, Choice, Destination, LineNeed
 from omni_store.shuttles.models import (
-    NumberSequence,
     Parcel,
     ParcelBucket,
     ParcelKind,
@@ -88,14 +88,14 @@ from omni_store.shuttles.models import (
     ShuttleRun,
     ShuttleRunStatus,
 )
-from omni_store.shuttles.services import PARCEL_SEQUENCE
+from omni_store.shuttles.packing import PARCEL_SEQUENCE
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKind, TaskStatus
 
 SCALE_RANDOM_SEED = 20241122
 # On every stock movement the scale writes: how a second run knows the chain was scaled.
 SCALE_REFERENCE = "demo:scale"
 DAMAGED_NOTE = "boîte abîmée"  # as the seed notes it
-PARCEL_CODE = "P-{:06d}"  # as shuttles.services.open_parcel numbers parcels
+PARCEL_CODE = "P-{:06d}"  # as shuttles.packing.open_parcel numbers parcels
 # The chain's opening stock was received a week ago, before any open order was placed.
 OPENING_STOCK_AGE = timedelta(days=8)
 CHUNK_ROWS = 20_000  # rows per executemany on SQLite

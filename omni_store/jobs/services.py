@@ -1,17 +1,18 @@
 """Clock-driven jobs (`flask jobs run`), safe every minute and from several machines at once.
 
-Each job finds its candidates, then changes each one with a conditional UPDATE (or under a
-row lock) whose condition is what made it a candidate: of two runners, one does the work
+Each job finds its candidates, then changes each one with a conditional UPDATE
+(core.database.compare_and_set, or under a row lock) whose condition is what made it a
+candidate: of two runners, one does the work
 and the other finds nothing left to do. Events go through the outbox with a dedup key, so
 a reminder is written once however often the job runs. Jobs flush; the runner commits.
 """
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from omni_store.appointments.services import close_with_order
+from omni_store.core.database import compare_and_set, lock_row
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
 from omni_store.orders.models import (
@@ -22,11 +23,12 @@ from omni_store.orders.models import (
     Order,
     OrderStatus,
 )
-from omni_store.orders.services import give_back_order_items
+from omni_store.fulfilment.cancellation import give_back_order_items
+from omni_store.orders.transitions import move_order
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_new_event
 from omni_store.shuttles.models import Parcel, ParcelStatus, ShuttleRun, ShuttleRunStatus
-from omni_store.shuttles.services import _next_open_run
+from omni_store.shuttles.runs import next_open_run
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent
 
 HOLD_REMINDER_BEFORE = timedelta(days=1)
@@ -56,14 +58,10 @@ def _hold_expired(now: datetime):
 
 
 def expire_order(order: Order, now: datetime) -> bool:
-    """True if this call expired the order; the order row is the claim between runners."""
-    expired = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status.in_(OPEN_ORDER_STATUSES),
-                            _hold_expired(now))
-        .values(status=OrderStatus.EXPIRED).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.refresh(order)
-    if not expired:
+    """True if this call expired the order; the order row is the claim between runners.
+
+    Its booking, if any, ends with it (appointments.follow_ups)."""
+    if not move_order(order, OrderStatus.EXPIRED, note=EXPIRY_REASON, only_if=(_hold_expired(now),)):
         return False
     hold = db.session.scalar(select(Hold).where(Hold.order_id == order.id,
                                                 Hold.status == HoldStatus.ACTIVE)
@@ -71,7 +69,6 @@ def expire_order(order: Order, now: datetime) -> bool:
     record_new_event(EventKind.HOLD_EXPIRED, f"hold_expired:{order.number}",
                      {**_about(order), "expires_at": hold.expires_at.isoformat()})
     give_back_order_items(order, None, EXPIRY_REASON)
-    close_with_order(order)
     return True
 
 
@@ -143,32 +140,27 @@ def remind_appointments(now: datetime) -> int:
 def escalate_late_tasks(now: datetime) -> int:
     """Open tasks late by more than ESCALATE_TASKS_LATE_BY go up in priority, once each."""
     late_before = now - current_app.config["ESCALATE_TASKS_LATE_BY"]
-    task_ids = db.session.scalars(
-        select(Task.id).where(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
-                              ~_escalated(Task.id))
+    tasks = db.session.scalars(
+        select(Task).where(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
+                           ~_escalated(Task.id))
         .order_by(Task.id)
     ).all()
-    return sum(_escalate(task_id, late_before) for task_id in task_ids)
+    return sum(_escalate(task, late_before) for task in tasks)
 
 
 def _escalated(task_id):
     return exists().where(TaskEvent.task_id == task_id, TaskEvent.note == ESCALATED)
 
 
-def _escalate(task_id: int, late_before: datetime) -> bool:
+def _escalate(task: Task, late_before: datetime) -> bool:
     # Lock the task, then look again: the other runner may have escalated it meanwhile.
-    db.session.execute(select(Task.id).where(Task.id == task_id).with_for_update())
-    if db.session.scalar(select(_escalated(task_id))):
+    lock_row(Task, task.id)
+    if db.session.scalar(select(_escalated(task.id))):
         return False
-    status = db.session.execute(
-        update(Task).where(Task.id == task_id, Task.status.in_(OPEN_TASK_STATUSES),
-                           Task.due_at < late_before)
-        .values(priority=Task.priority + ESCALATION_PRIORITY_STEP)
-        .returning(Task.status).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if status is None:
+    if not compare_and_set(task, Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
+                           priority=Task.priority + ESCALATION_PRIORITY_STEP):
         return False  # done or cancelled since
-    db.session.add(TaskEvent(task_id=task_id, from_status=status, to_status=status,
+    db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=task.status,
                              note=ESCALATED))
     db.session.flush()
     return True
@@ -192,11 +184,9 @@ def roll_over_missed_parcels(now: datetime) -> int:
 def _roll_over(parcel: Parcel, now: datetime) -> bool:
     missed_run_id = parcel.run_id
     try:
-        next_run = _next_open_run(parcel.run.route, now)
+        next_run = next_open_run(parcel.run.route, now)
     except DomainError:
         return False  # no van in the coming days: it stays where the dock can see it
-    return db.session.execute(
-        update(Parcel).where(Parcel.id == parcel.id, Parcel.run_id == missed_run_id,
-                             Parcel.status == ParcelStatus.SEALED)
-        .values(run_id=next_run.id, rolled_over=True).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return compare_and_set(parcel, Parcel.run_id == missed_run_id,
+                           Parcel.status == ParcelStatus.SEALED,
+                           run_id=next_run.id, rolled_over=True)

@@ -288,7 +288,7 @@ def _apply_disposition(return_: Return, line: ReturnLine, ref: inventory.Ref,
 def _send_to_warehouse(return_: Return, lines: list[ReturnLine], actor_id: int | None) -> None:
     """One parcel from the store to its nearest warehouse, to pack and dispatch."""
     from omni_store.shuttles.models import ParcelBucket
-    from omni_store.shuttles.services import create_parcel
+    from omni_store.shuttles.packing import create_parcel
 
     warehouse = nearest_warehouse(return_.location)
     if warehouse is None:

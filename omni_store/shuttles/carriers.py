@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from omni_store.core.errors import InvalidInput
+from omni_store.core.sequences import next_code
 
 
 class Carrier(Protocol):
@@ -23,8 +24,6 @@ class NeutralCarrier:
     code = "neutral"
 
     def book(self, parcel) -> tuple[str, str]:
-        from omni_store.shuttles.services import next_code
-
         first, last = current_app.config["CARRIER_TRACKING_RANGE"]
         prefix = current_app.config["CARRIER_TRACKING_PREFIX"]
         number = next_code("carrier-tracking", pattern=prefix + "{:09d}", first=first, last=last)

@@ -13,7 +13,7 @@ from omni_store.catalog.models import Barcode, Product
 from omni_store.core.errors import InvalidInput, NotFound
 from omni_store.core.forms import row_id, whole_number
 from omni_store.extensions import db
-from omni_store.shuttles.services import MAX_CODE_LENGTH, MAX_COUNT
+from omni_store.shuttles.packing import MAX_CODE_LENGTH, MAX_COUNT
 
 
 @dataclass(frozen=True)

@@ -113,12 +113,3 @@ class ParcelLine(db.Model):
         """Units counted on arrival minus units packed; 0 until counted."""
         return 0 if self.received_quantity is None else self.received_quantity - self.quantity
 
-
-class NumberSequence(db.Model):
-    """Named counters handed out by one conditional UPDATE (parcel codes, tracking numbers)."""
-
-    __tablename__ = "number_sequence"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    next_value: Mapped[int] = mapped_column(Integer)
-    last_value: Mapped[int | None] = mapped_column(Integer)  # a configured range ends here

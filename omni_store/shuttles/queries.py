@@ -22,7 +22,7 @@ from omni_store.shuttles.models import (
     ShuttleRun,
     ShuttleRunStatus,
 )
-from omni_store.shuttles.services import departures_on
+from omni_store.shuttles.runs import departures_on
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
 _PARCEL_DETAILS = (

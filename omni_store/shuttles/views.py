@@ -12,8 +12,12 @@ from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
 from omni_store.core.web import render_page, wants_fragment
 from omni_store.extensions import db
-from omni_store.shuttles import counting, labels, queries, services
+from omni_store.shuttles import counting, labels, queries, receiving
+from omni_store.shuttles.dispatch import dispatch_run, hand_to_carrier, load_parcel
+from omni_store.shuttles.errors import ShuttleError
 from omni_store.shuttles.models import ParcelStatus, ShuttleRunStatus
+from omni_store.shuttles.packing import normalised_code, pack_task_item
+from omni_store.shuttles.sealing import seal_parcel
 from omni_store.tasks.models import TaskKind
 
 bp = Blueprint("shuttles", __name__, url_prefix="/shuttles")
@@ -65,8 +69,8 @@ def _pack_context(task):
 def pack_task(task_id: int):
     task = queries.store_task_or_404(task_id, TaskKind.PACK)
     if request.method == "POST":
-        services.pack_task_item(task, request.form.get("barcode", ""), current_user.id,
-                                request.form.get("scan_id", ""))
+        pack_task_item(task, request.form.get("barcode", ""), current_user.id,
+                       request.form.get("scan_id", ""))
         db.session.commit()
         return _after_change(url_for(".pack_task", task_id=task.id), "shuttles/pack.html",
                              "shuttles/_pack.html", **_pack_context(task))
@@ -78,8 +82,8 @@ def pack_task(task_id: int):
 def seal_pack(task_id: int):
     task = queries.store_task_or_404(task_id, TaskKind.PACK)
     if task.parcel is None:
-        raise services.ShuttleError(_("Nothing is packed in this parcel yet."))
-    services.seal_parcel(task.parcel, current_user.id)
+        raise ShuttleError(_("Nothing is packed in this parcel yet."))
+    seal_parcel(task.parcel, current_user.id, at_location_id=current_store().id)
     db.session.commit()
     return _go_to(url_for(".label", code=task.parcel.code))
 
@@ -99,9 +103,7 @@ def parcel(code: str):
 @staff_only
 def seal(code: str):
     found = queries.parcel_here_or_404(code)
-    if found.origin_id != current_store().id:
-        raise services.ShuttleError(_("Only the store that packed a parcel seals it."))
-    services.seal_parcel(found, current_user.id)
+    seal_parcel(found, current_user.id, at_location_id=current_store().id)
     db.session.commit()
     return _go_to(url_for(".label", code=found.code))
 
@@ -119,7 +121,7 @@ def label(code: str):
 def label_zpl(code: str):
     found = queries.parcel_here_or_404(code)
     if found.status == ParcelStatus.OPEN:
-        raise services.ShuttleError(_("Seal the parcel before printing its label."))
+        raise ShuttleError(_("Seal the parcel before printing its label."))
     data = labels.label_data(found)
     texts = {
         "contents": ngettext("%(num)d item", "%(num)d items", data.units),
@@ -153,7 +155,7 @@ def _run_context(run):
 def run(run_id: int):
     found = queries.run_here_or_404(run_id)
     if request.method == "POST":
-        services.load_parcel(found, request.form.get("code", ""), current_user.id)
+        load_parcel(found, request.form.get("code", ""), current_user.id)
         db.session.commit()
         return _after_change(url_for(".run", run_id=found.id), "shuttles/run.html",
                              "shuttles/_run.html", **_run_context(found))
@@ -164,7 +166,7 @@ def run(run_id: int):
 @staff_only
 def dispatch(run_id: int):
     found = queries.run_here_or_404(run_id)
-    services.dispatch_run(found, current_user.id)
+    dispatch_run(found, current_user.id)
     db.session.commit()
     return _after_change(url_for(".run", run_id=found.id), "shuttles/run.html",
                          "shuttles/_run.html", **_run_context(found))
@@ -177,7 +179,7 @@ def dispatch(run_id: int):
 @staff_only
 def receive():
     if code := request.args.get("code", "").strip():
-        return _go_to(url_for(".receive_parcel", code=services.normalised_code(code)))
+        return _go_to(url_for(".receive_parcel", code=normalised_code(code)))
     return render_page("shuttles/receive.html", "shuttles/_receive.html",
                        incoming=queries.incoming_parcels())
 
@@ -203,13 +205,13 @@ def _count_screen(page: str, expected, counts, **context):
 def receive_parcel(code: str):
     found = queries.parcel_here_or_404(code)
     if found.destination_id != current_store().id:
-        raise services.ShuttleError(_("Parcel %(code)s leaves from this store: it is received at "
-                                      "%(destination)s.", code=found.code,
-                                      destination=found.destination.code if found.destination
-                                      else _("the customer's address")))
+        raise ShuttleError(_("Parcel %(code)s leaves from this store: it is received at "
+                             "%(destination)s.", code=found.code,
+                             destination=found.destination.code if found.destination
+                             else _("the customer's address")))
     expected, counts = _counting([(line.product, line.quantity) for line in found.lines])
     if request.method == "POST" and request.form.get("confirm"):
-        services.receive_parcel(found.code, counts, current_user.id, current_store().id)
+        receiving.receive_parcel(found.code, counts, current_user.id, current_store().id)
         db.session.commit()
         return _go_to(url_for(".received", code=found.code))
     return _count_screen("shuttles/receive_parcel.html", expected, counts, parcel=found,
@@ -237,7 +239,7 @@ def receive_task(task_id: int):
                            task=task, parcel=incoming)
     expected, counts = _counting([(task.product, task.quantity)])
     if request.method == "POST" and request.form.get("confirm"):
-        delivery = services.receive_delivery(task, counts, current_user.id)
+        delivery = receiving.receive_delivery(task, counts, current_user.id)
         db.session.commit()
         return _go_to(url_for(".received", code=delivery.code))
     return _count_screen("shuttles/receive_delivery.html", expected, counts, task=task,
@@ -257,7 +259,7 @@ def carrier_manifest():
 @bp.post("/carrier-manifest/pickup")
 @staff_only
 def carrier_pickup():
-    services.hand_to_carrier(current_store().id, current_user.id)
+    hand_to_carrier(current_store().id, current_user.id)
     db.session.commit()
     return _after_change(url_for(".carrier_manifest"), "shuttles/carrier_manifest.html",
                          "shuttles/_carrier_manifest.html",

@@ -6,9 +6,9 @@ from sqlalchemy import func, select, update
 from omni_store.core.clock import utcnow
 from omni_store.inventory.models import StockLevel
 from omni_store.orders.models import Allocation, Order, OrderLine
-from omni_store.pickup.models import PickupToken
+from omni_store.counter.models import PickupToken
 from omni_store.shuttles.models import ParcelKind, ParcelLine
-from omni_store.shuttles.services import open_parcel
+from omni_store.shuttles.packing import open_parcel
 from omni_store.tasks.models import Task
 from tests import factories
 

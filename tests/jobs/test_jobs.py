@@ -11,10 +11,10 @@ from omni_store.jobs.runner import run_jobs
 from omni_store.jobs.services import ESCALATED, ESCALATION_PRIORITY_STEP
 from omni_store.network.models import ZoneKind
 from omni_store.orders.models import DeliveryMethod, Hold, HoldStatus, Order, OrderStatus
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.shuttles.models import Parcel, ParcelKind, ParcelStatus
-from omni_store.shuttles.services import runs_for
+from omni_store.shuttles.runs import runs_for
 from omni_store.tasks.models import Task, TaskEvent, TaskKind, TaskStatus
 from tests import factories
 

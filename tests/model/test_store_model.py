@@ -53,7 +53,10 @@ from omni_store.returns.services import (
     returnable_quantities,
     start_return,
 )
-from omni_store.shuttles import services as shuttles
+from omni_store.shuttles.dispatch import dispatch_run, hand_to_carrier, load_parcel
+from omni_store.shuttles.packing import pack_task_item
+from omni_store.shuttles.receiving import receive_delivery, receive_parcel
+from omni_store.shuttles.sealing import seal_parcel
 from omni_store.shuttles.models import (
     Parcel,
     ParcelBucket,
@@ -431,7 +434,7 @@ class StoreModel(RuleBasedStateMachine):
 
         def pack():
             for _unit in range(task.quantity - task.done_quantity):
-                shuttles.pack_task_item(task, ean, user, uuid4().hex)
+                pack_task_item(task, ean, user, uuid4().hex)
 
         self.request(pack, refused=unpicked)
 
@@ -456,7 +459,7 @@ class StoreModel(RuleBasedStateMachine):
                         for line in parcel.lines)
         empty = not any(line.quantity for line in parcel.lines)
         user = self.user_at(parcel.origin_id)
-        self.request(lambda: shuttles.seal_parcel(parcel, user, now=self.clock()),
+        self.request(lambda: seal_parcel(parcel, user, now=self.clock()),
                      refused=unpacked or cancelled or empty)
 
     @precondition(lambda self: self.can("sealed shuttle parcel"))
@@ -468,9 +471,9 @@ class StoreModel(RuleBasedStateMachine):
         cancelled = any(line.allocation is not None and line.allocation.status == AllocationStatus.RELEASED
                         for line in parcel.lines)
         run, code, user = parcel.run, parcel.code, self.user_at(parcel.origin_id)
-        if self.request(lambda: shuttles.load_parcel(run, code, user), refused=cancelled) is not REFUSED \
+        if self.request(lambda: load_parcel(run, code, user), refused=cancelled) is not REFUSED \
                 and van_leaves:
-            self.request(lambda: shuttles.dispatch_run(run, user, now=self.clock()), refused=False)
+            self.request(lambda: dispatch_run(run, user, now=self.clock()), refused=False)
             assert db.session.get(Parcel, parcel.id).status == ParcelStatus.IN_TRANSIT
 
     @precondition(lambda self: self.can("loaded run"))
@@ -481,7 +484,7 @@ class StoreModel(RuleBasedStateMachine):
             ShuttleRun.status == ShuttleRunStatus.PLANNED,
             ShuttleRun.parcels.any(Parcel.status == ParcelStatus.LOADED))), which))
         user = self.user_at(run.route.origin_id)
-        self.request(lambda: shuttles.dispatch_run(run, user, now=self.clock()), refused=False)
+        self.request(lambda: dispatch_run(run, user, now=self.clock()), refused=False)
 
     @precondition(lambda self: self.can("sealed carrier parcel"))
     @rule(which=choice)
@@ -489,7 +492,7 @@ class StoreModel(RuleBasedStateMachine):
         """The carrier takes a store's sealed parcels: those units leave the chain."""
         origin_id = target or self.pick_one(sorted(set(db.session.scalars(select(Parcel.origin_id).where(
             Parcel.status == ParcelStatus.SEALED, Parcel.kind == ParcelKind.CARRIER)))), which)
-        handed = self.request(lambda: [p.id for p in shuttles.hand_to_carrier(
+        handed = self.request(lambda: [p.id for p in hand_to_carrier(
             origin_id, self.user_at(origin_id), now=self.clock())], refused=False)
         for line in db.session.scalars(select(ParcelLine).where(ParcelLine.parcel_id.in_(handed))):
             self.units[line.product_id] -= line.quantity  # gone to customers (or a warehouse by road)
@@ -508,8 +511,8 @@ class StoreModel(RuleBasedStateMachine):
         counts = dict(packed)
         counts[first] = max(packed[first] + difference, 0)
         code, destination = parcel.code, parcel.destination_id
-        self.request(lambda: shuttles.receive_parcel(code, counts, self.user_at(destination),
-                                                     destination), refused=False)
+        self.request(lambda: receive_parcel(code, counts, self.user_at(destination),
+                                            destination), refused=False)
         self.units[first] += counts[first] - packed[first]
         assert db.session.get(Parcel, parcel.id).status == ParcelStatus.RECEIVED
 
@@ -521,7 +524,7 @@ class StoreModel(RuleBasedStateMachine):
         quantity, product_id = task.allocation.quantity, task.product_id
         counted = max(quantity + difference, 0)
         user = self.user_at(task.location_id)
-        self.request(lambda: shuttles.receive_delivery(task, {product_id: counted}, user), refused=False)
+        self.request(lambda: receive_delivery(task, {product_id: counted}, user), refused=False)
         self.units[product_id] += counted - quantity
 
     def delivery_query(self):

@@ -6,7 +6,9 @@ from omni_store.auth.models import Role
 from omni_store.extensions import db
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import DeliveryMethod
-from omni_store.shuttles import services
+from omni_store.shuttles.dispatch import dispatch_run, load_parcel
+from omni_store.shuttles.packing import create_parcel
+from omni_store.shuttles.sealing import seal_parcel
 from omni_store.shuttles.models import ParcelStatus
 from omni_store.tasks.models import TaskKind, TaskStatus
 from tests import factories
@@ -29,14 +31,14 @@ def at_rivoli(client, login, chain):
 def sealed(chain, quantity=2, method=DeliveryMethod.PICKUP):
     order = order_from_bastille(chain, quantity=quantity, method=method)
     parcel = pack_all(order, chain)
-    services.seal_parcel(parcel, chain.packer.id)
+    seal_parcel(parcel, chain.packer.id)
     return order, parcel
 
 
 def dispatched(chain, quantity=2):
     order, parcel = sealed(chain, quantity)
-    services.load_parcel(parcel.run, parcel.code, chain.packer.id)
-    services.dispatch_run(parcel.run, chain.packer.id)
+    load_parcel(parcel.run, parcel.code, chain.packer.id)
+    dispatch_run(parcel.run, chain.packer.id)
     return order, parcel
 
 
@@ -153,7 +155,7 @@ def test_a_rolled_over_parcel_says_so_on_both_labels(client, chain, at_bastille)
 
     order = order_from_bastille(chain)
     parcel = pack_all(order, chain)
-    services.seal_parcel(parcel, chain.packer.id, now=datetime(2026, 3, 10, 14, 45, tzinfo=UTC))
+    seal_parcel(parcel, chain.packer.id, now=datetime(2026, 3, 10, 14, 45, tzinfo=UTC))
     assert parcel.rolled_over
     assert "Rolled over to the next run" in client.get(f"/shuttles/parcels/{parcel.code}/label").text
     assert "ROLLED OVER TO THE NEXT RUN" in client.get(f"/shuttles/parcels/{parcel.code}/label.zpl").text
@@ -309,8 +311,8 @@ def test_receive_task_of_a_shuttle_parcel_leads_to_the_parcel(client, chain, at_
     assert waiting.status_code == 200 and "leaves with the Tue 10 Mar 11:00 run" in waiting.text
     assert client.get(f"/shuttles/receive/{task.id}", headers=hx).text.lstrip().startswith(
         '<section id="receive-task-screen"')
-    services.load_parcel(parcel.run, parcel.code, None)
-    services.dispatch_run(parcel.run, None)
+    load_parcel(parcel.run, parcel.code, None)
+    dispatch_run(parcel.run, None)
     moving = client.get(f"/shuttles/receive/{task.id}")
     assert moving.status_code == 303
     assert moving.headers["Location"].endswith(f"/shuttles/receive/parcels/{parcel.code}")
@@ -359,7 +361,7 @@ def test_a_return_parcel_is_sealed_from_its_page(client, chain, at_bastille, hx)
     from omni_store.shuttles.models import ParcelBucket
 
     inventory.to_quarantine(chain.bastille.id, chain.phone.id, 1)
-    parcel = services.create_parcel(chain.bastille.id, chain.rivoli.id,
+    parcel = create_parcel(chain.bastille.id, chain.rivoli.id,
                                     [(chain.phone.id, 1, ParcelBucket.QUARANTINE, None)])
     assert parcel.code in client.get("/shuttles/dock").text  # listed under "to seal"
     page = client.get(f"/shuttles/parcels/{parcel.code}")
