@@ -2,7 +2,7 @@
 from flask import Flask
 
 from omni_store.config import PROJECT_ROOT, load_config
-from omni_store.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from omni_store.extensions import babel, csrf, db, htmx, limiter, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -15,6 +15,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(overrides))
 
     from omni_store import models  # noqa: F401  (registers every table)
+    import omni_store.counter.follow_ups  # noqa: F401  (order_moved receivers)
+    from omni_store.appointments import follow_ups  # noqa: F401  (a closed order ends its booking)
+    import omni_store.fulfilment.follow_ups  # noqa: F401  (tasks.events receivers)
     from omni_store.core.database import configure_engine
 
     db.init_app(app)
@@ -27,7 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     # No app-wide limits: the decorated routes check their own limits when called, so the
     # limiter's check before every request (~50 µs on each API read) has nothing to do.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    login_manager.init_app(app)
+
+    from omni_store.auth import sessions
+
+    sessions.init_app(app)
 
     from omni_store.core import i18n
 
@@ -47,10 +53,10 @@ def _register_blueprints(app: Flask) -> None:
     from omni_store.auth.views import bp as auth_bp
     from omni_store.board.views import bp as board_bp
     from omni_store.core.views import bp as core_bp
+    from omni_store.counter.customer_views import bp as pickup_bp
     from omni_store.counter.views import bp as counter_bp
     from omni_store.lookup.views import bp as lookup_bp
     from omni_store.orders.views import bp as orders_admin_bp
-    from omni_store.pickup.views import bp as pickup_bp
     from omni_store.returns.views import bp as returns_bp
     from omni_store.shuttles.views import bp as shuttles_bp
     from omni_store.tasks.views import bp as tasks_bp

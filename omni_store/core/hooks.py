@@ -1,16 +1,14 @@
-"""Request-wide behaviour: transactions, sessions, security headers and error rendering."""
+"""Request-wide behaviour: transactions, security headers and error rendering."""
 import sqlite3
 
 import psycopg
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from omni_store.auth.models import User
 from omni_store.core.database import write_intent
 from omni_store.core.errors import DomainError
 from omni_store.core.forms import refuse_unstorable_characters
@@ -26,21 +24,6 @@ SQLITE_UNAVAILABLE = ("database is locked", "database table is locked",
 
 
 def register_hooks(app: Flask) -> None:
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-    # "basic": a tablet roaming between access points keeps its session (marked not fresh).
-    login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _sep, version = session_id.partition(":")
-        if not user_id.isdecimal() or not version.isdecimal():
-            return None
-        user = db.session.scalar(
-            select(User).filter_by(id=int(user_id), session_version=int(version), active=True)
-        )
-        return user
-
     app.before_request(refuse_unstorable_characters)
 
     @app.before_request
