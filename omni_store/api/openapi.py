@@ -22,7 +22,7 @@ from omni_store.api.parsing import (
     TEXT_PATTERN,
 )
 from omni_store.core.hooks import DATABASE_RETRY_AFTER_SECONDS
-from omni_store.orders.services import MAX_LINE_QUANTITY
+from omni_store.orders.intake import MAX_LINE_QUANTITY
 
 
 def _header(description: str, schema: dict, required: bool = False) -> dict:

@@ -25,6 +25,7 @@ from omni_store.appointments.models import BookingStatus
 from omni_store.catalog.models import OfferCondition
 from omni_store.core.database import MAX_ROW_ID
 from omni_store.network.models import LocationKind
+from omni_store.orders.intake import MAX_LINE_QUANTITY
 from omni_store.orders.models import (
     STORE_DELIVERY_METHODS,
     AllocationStatus,
@@ -33,7 +34,6 @@ from omni_store.orders.models import (
     Transport,
 )
 from omni_store.orders.promise import OptionMethod
-from omni_store.orders.services import MAX_LINE_QUANTITY
 from omni_store.shuttles.models import ParcelKind, ParcelStatus
 from omni_store.tasks.models import TaskKind
 

@@ -20,8 +20,8 @@ from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import MAX_TYPED_NUMBER, bounded_text, column_length, whole_number
 from omni_store.inventory.models import StockMovement
 from omni_store.network.models import Location
+from omni_store.orders.intake import MAX_LINE_QUANTITY
 from omni_store.orders.models import Customer, Order
-from omni_store.orders.services import MAX_LINE_QUANTITY
 
 # What str.strip() removes, spelt out: JSON Schema's \s (ECMAScript's) is another set.
 SPACES = "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"

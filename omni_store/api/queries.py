@@ -1,5 +1,6 @@
 """What the API reads: the catalogue with chain-wide web availability, one product's
-availability per location and on the marketplace, an order's appointment. Chain-wide on
+availability per location and on the marketplace, an order by its number with its tasks
+and parcels. Chain-wide on
 purpose: the callers are the e-commerce front and the ERP, not a store."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,13 +24,16 @@ from omni_store.inventory.models import Channel, StockLevel
 from omni_store.inventory.services import BufferTable, atp, buffers_token
 from omni_store.network.models import Location
 from omni_store.network.snapshot import Site, network, network_token
+from omni_store.orders.models import Allocation, Order, OrderLine
 from omni_store.orders.promise import (
     DeliveryOption,
+    levels_held,
     nearest_first,
     options_from,
-    levels_held,
     web_levels,
 )
+from omni_store.shuttles.models import Parcel, ParcelLine
+from omni_store.tasks.models import Task, TaskKind, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,39 @@ def chain_web_atp(products: list[Product]) -> dict[int, int]:
         totals[product.id] = totals.get(product.id, 0) + atp(
             level, buffers.quantity(location.id, product))
     return totals
+
+
+def order_by_number(number: str) -> Order | None:
+    """The order with what its JSON shows at once: lines, customer, pickup store."""
+    return db.session.scalar(
+        select(Order).filter_by(number=number)
+        .options(selectinload(Order.lines), selectinload(Order.customer),
+                 selectinload(Order.pickup_location))
+    )
+
+
+def task_counts(order: Order) -> list[tuple[TaskKind, TaskStatus, int]]:
+    """How many of the order's tasks are of each kind and status."""
+    return db.session.execute(
+        select(Task.kind, Task.status, func.count())
+        .where(Task.order_id == order.id).group_by(Task.kind, Task.status)
+    ).all()
+
+
+def parcels_of(order: Order) -> list[Parcel]:
+    """Parcels made for the order, and shuttle parcels carrying some of its units."""
+    carrying = (
+        select(ParcelLine.parcel_id)
+        .join(Allocation, ParcelLine.allocation_id == Allocation.id)
+        .join(OrderLine, Allocation.order_line_id == OrderLine.id)
+        .where(OrderLine.order_id == order.id)
+    )
+    return list(db.session.scalars(
+        select(Parcel)
+        .where(or_(Parcel.order_id == order.id, Parcel.id.in_(carrying)))
+        .options(selectinload(Parcel.origin), selectinload(Parcel.destination))
+        .order_by(Parcel.id)
+    ))
 
 
 def store_by_code(code: str) -> Location | None:

@@ -1,27 +1,25 @@
-"""The JSON shapes of the API, as documented in openapi.py."""
+"""The JSON shapes of the API, as documented in openapi_schemas.py."""
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
-
+from omni_store.api import queries
+from omni_store.api.queries import Availability
+from omni_store.api.stock_feed import AppliedRow
 from omni_store.appointments.queries import booking_of
 from omni_store.appointments.services import SlotOffer
 from omni_store.catalog.models import Offer, Product, Seller
 from omni_store.core.clock import as_utc
 from omni_store.core.database import write_intent
-from omni_store.extensions import db
+from omni_store.counter import tokens
+from omni_store.network.snapshot import Site
 from omni_store.orders.models import (
     STORE_DELIVERY_METHODS,
     Allocation,
     Order,
-    OrderLine,
     OrderStatus,
 )
-from omni_store.orders.services import order_plan
-from omni_store.pickup import tokens
-from omni_store.shuttles.models import Parcel, ParcelLine
-from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskStatus
+from omni_store.orders.queries import order_plan
+from omni_store.tasks.models import OPEN_TASK_STATUSES, TaskStatus
 
 CURRENCY = "EUR"
 
@@ -62,6 +60,40 @@ def delivery_option_json(option) -> dict:
         "date": timestamp(option.date),
         "price_cents": option.price_cents,
         "explanation": str(option.explanation),
+    }
+
+
+def availability_json(found: Availability, store: Site | None, latitude: float | None,
+                      longitude: float | None) -> dict:
+    """The product's availability, and the origin its distances are measured from."""
+    origin = None
+    if store is not None:
+        origin = {"latitude": store.latitude, "longitude": store.longitude, "store": store.code}
+    elif latitude is not None:
+        origin = {"latitude": latitude, "longitude": longitude, "store": None}
+    return {
+        "product": product_json(found.product, found.web_atp),
+        "origin": origin,
+        "locations": [
+            {"code": row.location.code, "name": row.location.name, "kind": str(row.location.kind),
+             "city": row.location.city, "on_hand": row.on_hand, "web_atp": row.web_atp,
+             "distance_km": row.distance_km}
+            for row in found.locations
+        ],
+        "locations_total": found.locations_total,
+        "offers": [offer_json(offer, seller) for offer, seller in found.offers],
+        "delivery_options": [delivery_option_json(option) for option in found.options],
+    }
+
+
+def stock_movements_json(applied: list[AppliedRow]) -> dict:
+    return {
+        "applied": len(applied),
+        "movements": [
+            {"index": index, "location": row.location.code, "sku": row.product.sku,
+             "kind": str(row.kind), "quantity": row.quantity, "on_hand": row.on_hand}
+            for index, row in enumerate(applied)
+        ],
     }
 
 
@@ -152,10 +184,7 @@ def order_detail_json(order: Order) -> dict:
 
 def _task_progress(order: Order) -> list[dict]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kind, status, number in db.session.execute(
-        select(Task.kind, Task.status, func.count())
-        .where(Task.order_id == order.id).group_by(Task.kind, Task.status)
-    ):
+    for kind, status, number in queries.task_counts(order):
         counts[str(kind)][str(status)] += number
     return [
         {
@@ -171,19 +200,6 @@ def _task_progress(order: Order) -> list[dict]:
 
 
 def _parcels(order: Order) -> list[dict]:
-    """Parcels made for the order, and shuttle parcels carrying some of its units."""
-    carrying = (
-        select(ParcelLine.parcel_id)
-        .join(Allocation, ParcelLine.allocation_id == Allocation.id)
-        .join(OrderLine, Allocation.order_line_id == OrderLine.id)
-        .where(OrderLine.order_id == order.id)
-    )
-    parcels = db.session.scalars(
-        select(Parcel)
-        .where(or_(Parcel.order_id == order.id, Parcel.id.in_(carrying)))
-        .options(selectinload(Parcel.origin), selectinload(Parcel.destination))
-        .order_by(Parcel.id)
-    )
     return [
         {
             "code": parcel.code,
@@ -194,5 +210,5 @@ def _parcels(order: Order) -> list[dict]:
             "tracking_number": parcel.tracking_number,
             "expected_at": timestamp(parcel.expected_at),
         }
-        for parcel in parcels
+        for parcel in queries.parcels_of(order)
     ]

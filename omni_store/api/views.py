@@ -7,8 +7,6 @@ from contextlib import contextmanager
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from omni_store.api import parsing, queries
 from omni_store.api.auth import authenticate_client
@@ -37,12 +35,12 @@ from omni_store.api.parsing import (
     SKU_QUANTITY_PATTERN,
 )
 from omni_store.api.representations import (
-    delivery_option_json,
-    offer_json,
+    availability_json,
     order_detail_json,
     order_json,
     product_json,
     slot_offer_json,
+    stock_movements_json,
 )
 from omni_store.api.stock_feed import MAX_BATCH_ROWS, FeedKind, FeedRow, apply_stock_feed
 from omni_store.appointments import services as appointments
@@ -54,9 +52,11 @@ from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.core.forms import whole_number
 from omni_store.extensions import db
+from omni_store.fulfilment.cancellation import cancel_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.network.models import LocationKind
+from omni_store.orders.intake import MAX_LINE_QUANTITY, OrderRequest
 from omni_store.orders.models import STORE_DELIVERY_METHODS, DeliveryMethod, Order
-from omni_store.orders.services import MAX_LINE_QUANTITY, OrderRequest, cancel_order, place_order
 
 # cli_group=None: the API's feed commands sit at the top level (`flask stock import`).
 bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
@@ -158,24 +158,7 @@ def availability():
     if product is None:
         raise NotFound(_("Unknown SKU: %(skus)s", skus=sku), field="sku")
     found = queries.availability(product, store, latitude, longitude, limit, OPTIONS_PER_METHOD)
-    origin = None
-    if store is not None:
-        origin = {"latitude": store.latitude, "longitude": store.longitude, "store": store.code}
-    elif latitude is not None:
-        origin = {"latitude": latitude, "longitude": longitude, "store": None}
-    return jsonify({
-        "product": product_json(product, found.web_atp),
-        "origin": origin,
-        "locations": [
-            {"code": row.location.code, "name": row.location.name, "kind": str(row.location.kind),
-             "city": row.location.city, "on_hand": row.on_hand, "web_atp": row.web_atp,
-             "distance_km": row.distance_km}
-            for row in found.locations
-        ],
-        "locations_total": found.locations_total,
-        "offers": [offer_json(offer, seller) for offer, seller in found.offers],
-        "delivery_options": [delivery_option_json(option) for option in found.options],
-    })
+    return jsonify(availability_json(found, store, latitude, longitude))
 
 
 @bp.get("/stores/<code>/appointment-slots")
@@ -288,13 +271,7 @@ def _order_request(body: dict) -> tuple[OrderRequest, int | None]:
 
 
 def _order_or_404(number: str) -> Order:
-    order = None
-    if _is_code(number, ORDER_NUMBER_LENGTH):
-        order = db.session.scalar(
-            select(Order).filter_by(number=number)
-            .options(selectinload(Order.lines), selectinload(Order.customer),
-                     selectinload(Order.pickup_location))
-        )
+    order = queries.order_by_number(number) if _is_code(number, ORDER_NUMBER_LENGTH) else None
     if order is None:
         raise NotFound(_("Unknown order: %(number)s", number=number[:ORDER_NUMBER_LENGTH]))
     return order
@@ -302,9 +279,7 @@ def _order_or_404(number: str) -> Order:
 
 @bp.get("/orders/<number>")
 def order_detail(number: str):
-    body = order_detail_json(_order_or_404(number))
-    db.session.commit()  # the customer link of an order placed elsewhere is issued on first read
-    return jsonify(body)
+    return jsonify(order_detail_json(_order_or_404(number)))
 
 
 @bp.post("/orders/<number>/cancel")
@@ -313,7 +288,6 @@ def cancel(number: str):
     order = _order_or_404(number)
     reason = _reason()
     cancel_order(order, actor_id=None, reason=reason or _("cancelled through the API"))
-    appointments.close_with_order(order)
     return jsonify(order_json(order))
 
 
@@ -394,14 +368,7 @@ def stock_movements():
             raise parsing.field_error(refused.details["field"], refused.message,
                                       index=index) from None
     applied = apply_stock_feed(rows, reference=f"api-client:{g.api_client_id}")
-    response = jsonify({
-        "applied": len(applied),
-        "movements": [
-            {"index": index, "location": row.location.code, "sku": row.product.sku,
-             "kind": str(row.kind), "quantity": row.quantity, "on_hand": row.on_hand}
-            for index, row in enumerate(applied)
-        ],
-    })
+    response = jsonify(stock_movements_json(applied))
     response.status_code = 201
     return response
 

@@ -82,7 +82,7 @@ def test_one_bad_row_refuses_the_batch_and_writes_nothing(client, db, auth, cont
 
 def test_count_below_what_orders_hold_refuses_the_batch(client, db, auth):
     store, _warehouse, phone, _case = _setup(db)
-    from omni_store.orders.services import place_order
+    from omni_store.fulfilment.placing import place_order
 
     place_order(factories.order_request([(phone, 3)], store_loc=store))
     db.session.commit()
