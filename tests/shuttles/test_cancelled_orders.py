@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from omni_store.fulfilment.cancellation import cancel_order
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import AllocationStatus, DeliveryMethod, OrderStatus
-from omni_store.fulfilment.cancellation import cancel_order
 from omni_store.shuttles.dispatch import dispatch_run, hand_to_carrier, load_parcel
+from omni_store.shuttles.models import ParcelStatus
 from omni_store.shuttles.receiving import receive_parcel
 from omni_store.shuttles.sealing import seal_parcel
-from omni_store.shuttles.models import ParcelStatus
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from tests.shuttles.conftest import NOW, level, order_from_bastille, pack_all
 

@@ -5,16 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from omni_store.core.errors import InvalidInput, NotFound
+from omni_store.core.sequences import SequenceExhausted, next_code
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import AllocationStatus, DeliveryMethod, OrderStatus
 from omni_store.outbox.models import EventKind, OutboxEvent
-from omni_store.core.sequences import SequenceExhausted, next_code
 from omni_store.shuttles.dispatch import dispatch_run, hand_to_carrier, load_parcel
 from omni_store.shuttles.errors import ShuttleError
-from omni_store.shuttles.packing import create_parcel, pack_task_item
-from omni_store.shuttles.receiving import receive_delivery, receive_parcel
-from omni_store.shuttles.runs import runs_for
-from omni_store.shuttles.sealing import seal_parcel
 from omni_store.shuttles.models import (
     ParcelBucket,
     ParcelKind,
@@ -22,6 +18,10 @@ from omni_store.shuttles.models import (
     ShuttleRun,
     ShuttleRunStatus,
 )
+from omni_store.shuttles.packing import create_parcel, pack_task_item
+from omni_store.shuttles.receiving import receive_delivery, receive_parcel
+from omni_store.shuttles.runs import runs_for
+from omni_store.shuttles.sealing import seal_parcel
 from omni_store.tasks.models import TaskKind, TaskStatus
 from tests import factories
 from tests.shuttles.conftest import (
@@ -121,6 +121,16 @@ def test_sealing_needs_every_unit_packed_and_twice_changes_nothing(chain):
     run_id = parcel.run_id
     seal_parcel(parcel, chain.packer.id)
     assert parcel.run_id == run_id
+
+
+def test_only_the_store_that_packed_a_parcel_seals_it(chain):
+    order = order_from_bastille(chain)
+    parcel = pack_all(order, chain)
+    with pytest.raises(ShuttleError, match="Only the store that packed a parcel seals it"):
+        seal_parcel(parcel, chain.receiver.id, at_location_id=chain.rivoli.id)
+    assert parcel.status == ParcelStatus.OPEN and parcel.run_id is None
+    seal_parcel(parcel, chain.packer.id, at_location_id=chain.bastille.id)
+    assert parcel.status == ParcelStatus.SEALED
 
 
 def test_runs_are_created_once_from_the_timetable(chain):

@@ -7,9 +7,9 @@ from omni_store.extensions import db
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import DeliveryMethod
 from omni_store.shuttles.dispatch import dispatch_run, load_parcel
+from omni_store.shuttles.models import ParcelStatus
 from omni_store.shuttles.packing import create_parcel
 from omni_store.shuttles.sealing import seal_parcel
-from omni_store.shuttles.models import ParcelStatus
 from omni_store.tasks.models import TaskKind, TaskStatus
 from tests import factories
 from tests.factories import counted_statements, csrf_token
@@ -354,6 +354,22 @@ def test_carrier_manifest_hands_the_days_parcels_over(client, chain, at_bastille
     again = client.post("/shuttles/carrier-manifest/pickup", data={"csrf_token": at_bastille})
     assert again.status_code == 409
     assert ledger_mismatches() == []
+
+
+def test_the_destination_store_cannot_seal_a_parcel(client, chain, at_rivoli, hx):
+    from omni_store.inventory import services as inventory
+    from omni_store.shuttles.models import ParcelBucket
+
+    inventory.to_quarantine(chain.bastille.id, chain.phone.id, 1)
+    parcel = create_parcel(chain.bastille.id, chain.rivoli.id,
+                           [(chain.phone.id, 1, ParcelBucket.QUARANTINE, None)])
+    db.session.commit()
+    refused = client.post(f"/shuttles/parcels/{parcel.code}/seal",
+                          data={"csrf_token": at_rivoli}, headers=hx)
+    assert refused.status_code == 409
+    assert "Only the store that packed a parcel seals it." in refused.text
+    db.session.refresh(parcel)
+    assert parcel.status == ParcelStatus.OPEN
 
 
 def test_a_return_parcel_is_sealed_from_its_page(client, chain, at_bastille, hx):
