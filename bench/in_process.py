@@ -18,7 +18,8 @@ from omni_store.inventory import services as inventory
 from omni_store.inventory.models import Channel, StockLevel, StockMovement
 from omni_store.network.models import Location, LocationKind
 from omni_store.orders.models import OPEN_ORDER_STATUSES, DeliveryMethod, Order, OrderStatus
-from omni_store.orders.services import OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.orders.sourcing import Destination, plan_line
 from omni_store.orders.weighted_rules import current_rules
 from omni_store.pickup import tokens

@@ -10,7 +10,7 @@ from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.network.models import Location, LocationKind, ShuttleRoute, Zone, ZoneKind
 from omni_store.orders.models import Customer, DeliveryMethod
-from omni_store.orders.services import OrderRequest
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.models import TaskKind
 from omni_store.tasks.services import create_task
 
@@ -169,7 +169,7 @@ def ready_order(store_loc: Location, slot: Zone, lines, **fields):
     from sqlalchemy import select
 
     from omni_store.orders.models import OrderStatus
-    from omni_store.orders.services import place_order
+    from omni_store.fulfilment.placing import place_order
     from omni_store.tasks.isolating import isolate_order
     from omni_store.tasks.models import Task
     from omni_store.tasks.picking import record_pick_scan

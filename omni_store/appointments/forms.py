@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_number, form_text
-from omni_store.orders.services import MAX_LINE_QUANTITY
+from omni_store.orders.intake import MAX_LINE_QUANTITY
 
 
 def day_field(name: str) -> date:

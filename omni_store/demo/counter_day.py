@@ -18,9 +18,10 @@ from omni_store.demo.orders_data import CUSTOMER_MAIL_DOMAIN
 from omni_store.extensions import db
 from omni_store.inventory.models import StockLevel
 from omni_store.network.models import Location
-from omni_store.orders import fulfilment
+from omni_store.fulfilment.progress import advance
 from omni_store.orders.models import Customer, DeliveryMethod, Order, OrderStatus
-from omni_store.orders.services import OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.isolating import isolate_order, propose_slot
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 from omni_store.tasks.services import claim_task, complete_task
@@ -89,7 +90,7 @@ def _pick_and_isolate(order: Order, associate_id: int) -> None:
     for pick in _open_tasks(order, TaskKind.PICK):
         claim_task(pick, associate_id)
         complete_task(pick, associate_id)
-    fulfilment.advance(order, associate_id)
+    advance(order, associate_id)
     for isolate in _open_tasks(order, TaskKind.ISOLATE):
         isolate_order(isolate, propose_slot(isolate).code, associate_id)
     if order.status != OrderStatus.READY:

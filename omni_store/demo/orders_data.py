@@ -1,6 +1,6 @@
 """A day of orders, so that every screen has real work on it.
 
-Each order is placed through omni_store.orders.services.place_order as if it had landed
+Each order is placed through omni_store.fulfilment.placing.place_order as if it had landed
 `minutes_ago`, then moved along by the store's associate as far as `progress` says.
 Customers are unique per order: their email is the order's natural key.
 """

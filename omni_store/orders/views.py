@@ -8,7 +8,8 @@ from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import whole_number
 from omni_store.core.web import render_page
 from omni_store.extensions import db
-from omni_store.orders.services import MAX_LINE_QUANTITY, simulate_order
+from omni_store.orders.intake import MAX_LINE_QUANTITY
+from omni_store.orders.queries import simulate_order
 from omni_store.orders.weighted_rules import (
     SETTING_FIELDS,
     save_sourcing_settings,

@@ -9,8 +9,8 @@ from omni_store.core.clock import utcnow
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.extensions import db
 from omni_store.network.models import Zone, ZoneKind
-from omni_store.orders import fulfilment
 from omni_store.orders.models import Hold, HoldStatus
+from omni_store.tasks.events import work_moved
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import complete_task, start_working
 
@@ -84,5 +84,5 @@ def isolate_order(task: Task, slot_code: str, actor_id: int) -> Hold:
     db.session.add(hold)
     db.session.flush()
     complete_task(task, actor_id, f"hold slot {slot.code}")
-    fulfilment.advance(task.order, actor_id)
+    work_moved(task.order, actor_id)
     return hold

@@ -8,10 +8,10 @@ from omni_store.core.errors import Forbidden, InvalidInput
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import MovementReason
-from omni_store.orders import fulfilment
 from omni_store.orders.models import OrderStatus
-from omni_store.orders.services import Shortfall, resource_shortfall
+from omni_store.orders.resourcing import Shortfall
 from omni_store.tasks.counting import plan_count
+from omni_store.tasks.events import report_units_missing, work_moved
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.scanning import check_item
 from omni_store.tasks.services import (
@@ -58,7 +58,7 @@ def record_pick_scan(task: Task, barcode: str, actor_id: int, scan_id: str) -> b
     if counted and task.done_quantity == task.quantity:
         _finish(task, actor_id)
     elif counted and task.order is not None and task.order.status == OrderStatus.SOURCED:
-        fulfilment.advance(task.order, actor_id)  # the first unit: the order is being prepared
+        work_moved(task.order, actor_id)  # the first unit: the order is being prepared
     return counted
 
 
@@ -78,7 +78,7 @@ def confirm_pick_quantity(task: Task, actor_id: int, scan_id: str) -> None:
 def _finish(task: Task, actor_id: int) -> None:
     complete_task(task, actor_id)
     if task.order is not None:
-        fulfilment.advance(task.order, actor_id)
+        work_moved(task.order, actor_id)
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def report_short_pick(task: Task, missing_quantity: int, reason: str, actor_id: 
         db.session.flush()
     shortfall = None
     if task.allocation is not None:
-        shortfall = resource_shortfall(task.allocation, missing_quantity, actor_id)
+        shortfall = report_units_missing(task.allocation, missing_quantity, actor_id)
     if task.order is not None:
-        fulfilment.advance(task.order, actor_id)
+        work_moved(task.order, actor_id)
     return ShortPick(missing_quantity, count_task, shortfall)

@@ -25,7 +25,7 @@ from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
 from omni_store.extensions import db
 from omni_store.network.services import set_pick_without_scan
-from omni_store.orders.services import order_plan, uncovered_units
+from omni_store.orders.queries import order_plan, uncovered_units
 from omni_store.tasks import counting, isolating, picking, queries, restocking
 from omni_store.core.forms import form_id, form_number, form_text
 from omni_store.tasks.models import TaskKind, TaskStatus

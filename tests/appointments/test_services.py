@@ -237,13 +237,13 @@ def _open(order, kind):
 
 
 def _finish_picks(order, associate):
-    from omni_store.orders import fulfilment
+    from omni_store.fulfilment.progress import advance
     from omni_store.tasks.services import complete_task, start_working
 
     for task in _open(order, TaskKind.PICK):
         start_working(task, associate.id)
         complete_task(task, associate.id)
-    fulfilment.advance(order, associate.id)
+    advance(order, associate.id)
 
 
 # --- cancelling and after the appointment ---------------------------------------------------
@@ -327,7 +327,7 @@ def test_bought_at_the_counter_ends_the_booking_as_bought(story):
 
 
 def test_a_chosen_source_that_cannot_make_the_slot_is_named_as_the_problem(story):
-    from omni_store.orders.services import only_from
+    from omni_store.orders.resourcing import only_from
 
     factories.stock(story.supplier, story.a, 5)
     tonight = make_slot(story.rivoli, TONIGHT)

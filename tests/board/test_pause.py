@@ -6,7 +6,7 @@ import pytest
 from omni_store.core.errors import DomainError
 from omni_store.network.services import pause_ship_from_store, resume_ship_from_store
 from omni_store.orders.models import DeliveryMethod
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.shuttles.queries import today_at
 from tests import factories
 

@@ -6,7 +6,8 @@ from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location
 from omni_store.orders.models import Hold, Order, OrderStatus
-from omni_store.orders.services import OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.models import Task, TaskKind
 from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
 

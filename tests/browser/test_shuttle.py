@@ -11,7 +11,8 @@ from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location
 from omni_store.orders.models import AllocationStatus, Order
-from omni_store.orders.services import OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.shuttles.models import Parcel, ParcelStatus
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import claim_task, complete_task

@@ -12,7 +12,8 @@ from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import Location
 from omni_store.orders.models import Order, OrderStatus
-from omni_store.orders.services import OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.models import TaskKind
 from tests.browser.conftest import TABLET, pick_one_unit, scan, screenshot, sign_in, task_id
 

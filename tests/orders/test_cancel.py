@@ -5,7 +5,9 @@ from sqlalchemy import select
 from omni_store.core.errors import DomainError
 from omni_store.inventory.models import StockLevel, StockMovement
 from omni_store.orders.models import AllocationStatus, OrderStatus
-from omni_store.orders.services import cancel_order, order_plan, place_order
+from omni_store.fulfilment.cancellation import cancel_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.queries import order_plan
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import complete_task
 from tests import factories

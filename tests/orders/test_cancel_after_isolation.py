@@ -5,7 +5,7 @@ from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import ZoneKind
 from omni_store.orders.models import Hold, HoldStatus, OrderStatus
-from omni_store.orders.services import cancel_order
+from omni_store.fulfilment.cancellation import cancel_order
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from tests import factories
 

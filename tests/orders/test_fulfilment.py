@@ -2,9 +2,9 @@
 from sqlalchemy import select
 
 from omni_store.inventory.queries import ledger_mismatches
-from omni_store.orders import fulfilment
+from omni_store.fulfilment.progress import advance
 from omni_store.orders.models import OrderStatus
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from omni_store.tasks.services import claim_task, complete_task
 from tests import factories
@@ -23,21 +23,21 @@ def test_the_isolate_waits_for_the_last_unit_to_arrive(db, chain, now):
     local_pick, remote_pick = tasks_of(db, order, TaskKind.PICK)
     (receipt,) = tasks_of(db, order, TaskKind.RECEIVE)
 
-    fulfilment.advance(order)
+    advance(order)
     assert order.status == OrderStatus.SOURCED  # nothing started yet
 
     claim_task(remote_pick, None)
-    fulfilment.advance(order)
+    advance(order)
     assert order.status == OrderStatus.PICKING
 
     for step in (local_pick, remote_pick):
         complete_task(step, None)
-        fulfilment.advance(order)
+        advance(order)
         assert tasks_of(db, order, TaskKind.ISOLATE) == []  # the shuttle's unit is not here
 
     complete_task(receipt, None)
-    fulfilment.advance(order)
-    fulfilment.advance(order)  # called twice (pick and receipt at once): one isolate
+    advance(order)
+    advance(order)  # called twice (pick and receipt at once): one isolate
 
     (isolate,) = tasks_of(db, order, TaskKind.ISOLATE)
     assert (isolate.location_id, isolate.quantity, isolate.status) == (
@@ -53,7 +53,7 @@ def test_a_shipped_order_gets_no_hold_slot(db, chain):
     (pick,) = tasks_of(db, order, TaskKind.PICK)
 
     complete_task(pick, None)
-    fulfilment.advance(order)
+    advance(order)
 
     assert order.status == OrderStatus.PICKING
     assert tasks_of(db, order, TaskKind.ISOLATE) == []

@@ -19,7 +19,9 @@ from omni_store.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from omni_store.orders.services import MAX_SOURCING_ATTEMPTS, OrderRequest, place_order
+from omni_store.fulfilment.placing import place_order
+from omni_store.orders.allocating import MAX_SOURCING_ATTEMPTS
+from omni_store.orders.intake import OrderRequest
 from omni_store.tasks.models import Task
 from tests import factories
 from tests.orders.conftest import COURBEVOIE, shelve

@@ -4,7 +4,7 @@ import pytest
 from omni_store.inventory.models import Buffer, Channel
 from omni_store.network.geo import haversine_km
 from omni_store.orders.models import DeliveryMethod, Transport
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.orders.sourcing import Destination, NearestFirstRules, plan_line
 from tests import factories
 from tests.orders.conftest import COURBEVOIE, LYON, RIVOLI, shelve

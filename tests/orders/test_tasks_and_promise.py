@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from omni_store.orders.models import DeliveryMethod
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
 from tests import factories
 from tests.orders.conftest import COURBEVOIE, shelve

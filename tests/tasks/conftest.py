@@ -8,7 +8,7 @@ from omni_store.auth.models import Role
 from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.network.models import ZoneKind
-from omni_store.orders.services import place_order
+from omni_store.fulfilment.placing import place_order
 from omni_store.tasks.models import Task, TaskKind
 from tests import factories
 

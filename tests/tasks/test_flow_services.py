@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from omni_store.core.clock import utcnow
 from omni_store.core.errors import Forbidden, InvalidInput, NotAvailable, NotFound
 from omni_store.inventory.models import MovementReason, StockLevel, StockMovement
+from omni_store.notify.messages import render
 from omni_store.orders.models import Hold, HoldStatus, OrderStatus
-from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.tasks import counting, isolating, picking, restocking
 from omni_store.tasks.models import Task, TaskKind, TaskStatus
@@ -171,7 +171,7 @@ def test_a_partial_short_pick_with_no_other_source_keeps_the_order_with_its_gap(
 
     assert (task.status, task.quantity, task.done_quantity) == (TaskStatus.DONE, 1, 1)
     assert result.shortfall.new_allocations == [] and not result.shortfall.covered
-    from omni_store.orders.services import uncovered_units
+    from omni_store.orders.queries import uncovered_units
     assert uncovered_units(order) == {order.lines[0].id: 2}
     assert order.status == OrderStatus.PICKING
     assert task_of(db, order, TaskKind.ISOLATE) is None  # a manager settles the gap first

@@ -3,18 +3,17 @@
 `advance(order)` is called after a pick, a receipt or an isolation completes. It reads the
 order's tasks and moves the order: SOURCED → PICKING once work has started; when every
 unit is physically at the pickup store, an ISOLATE task appears for the units not yet in
-the hold zone; once they all are, READY and the customer is told. Calling it again
-changes nothing.
+the hold zone; once they all are, READY (the counter tells the customer, on order_moved).
+Calling it again changes nothing.
 """
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from omni_store.core.clock import utcnow
+from omni_store.core.database import lock_row
 from omni_store.extensions import db
-from omni_store.orders.models import Hold, HoldStatus, Order, OrderStatus
-from omni_store.orders.services import uncovered_units
-from omni_store.outbox.models import EventKind
-from omni_store.outbox.services import record_event
-from omni_store.pickup.tokens import order_view_token
+from omni_store.orders.models import Order, OrderStatus
+from omni_store.orders.queries import uncovered_units
+from omni_store.orders.transitions import move_order
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind, TaskStatus
 from omni_store.tasks.services import create_task
 
@@ -25,12 +24,12 @@ STARTED_STATUSES = frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatu
 
 def advance(order: Order, actor_id: int | None = None) -> None:
     # The order row is the lock: two steps finishing at once must not both add an ISOLATE.
-    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    lock_row(Order, order.id)
     tasks = list(db.session.scalars(
         select(Task).where(Task.order_id == order.id).execution_options(populate_existing=True)
     ))
-    if any(t.status in STARTED_STATUSES for t in tasks):
-        _move(order, {OrderStatus.SOURCED}, OrderStatus.PICKING)
+    if order.status == OrderStatus.SOURCED and any(t.status in STARTED_STATUSES for t in tasks):
+        move_order(order, OrderStatus.PICKING, actor_id=actor_id, note="work started")
     store_id = order.pickup_location_id
     if store_id is None:
         return  # shipped to the customer: no hold slot
@@ -48,8 +47,8 @@ def advance(order: Order, actor_id: int | None = None) -> None:
         create_task(store_id, TaskKind.ISOLATE, max(order.promised_at, utcnow()),
                     order_id=order.id, quantity=units_here - isolated, actor_id=actor_id,
                     note="all units at the store")
-    elif _move(order, {OrderStatus.SOURCED, OrderStatus.PICKING}, OrderStatus.READY):
-        _tell_customer_ready(order)
+    elif order.status in (OrderStatus.SOURCED, OrderStatus.PICKING):
+        move_order(order, OrderStatus.READY, actor_id=actor_id, note="every unit in the hold zone")
 
 
 def _all_units_at_store(order: Order, tasks: list[Task], store_id: int) -> bool:
@@ -62,32 +61,3 @@ def _all_units_at_store(order: Order, tasks: list[Task], store_id: int) -> bool:
     # Work elsewhere (a pick or pack at another store) ends in a receipt here, checked above;
     # a short pick that found no other source leaves a gap a manager must settle first.
     return not uncovered_units(order)
-
-
-def _move(order: Order, allowed_from: set[OrderStatus], to: OrderStatus) -> bool:
-    moved = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status.in_(allowed_from))
-        .values(status=to).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.refresh(order)
-    return moved
-
-
-def _tell_customer_ready(order: Order) -> None:
-    hold = db.session.scalar(
-        select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.ACTIVE)
-        .order_by(Hold.id.desc())
-    )
-    store = order.pickup_location
-    record_event(EventKind.READY_FOR_PICKUP, f"ready_for_pickup:{order.number}", {
-        "order": order.number,
-        "email": order.customer.email,
-        "first_name": order.customer.first_name,
-        "store": store.code,
-        "store_name": store.name,
-        "slot": hold.zone.code if hold else None,
-        "expires_at": hold.expires_at.isoformat() if hold else None,
-        # The customer's page (QR code) and pickup code, rebuilt from this stored link when
-        # the message is sent: the payload keeps no secret.
-        "pickup_token": order_view_token(order).id,
-    })
