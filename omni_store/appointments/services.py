@@ -28,17 +28,13 @@ from omni_store.core.clock import as_utc, utcnow
 from omni_store.core.database import MAX_ROW_ID
 from omni_store.core.errors import DomainError, InvalidInput, NotAvailable, NotFound
 from omni_store.extensions import db
+from omni_store.fulfilment.cancellation import cancel_order
+from omni_store.fulfilment.placing import add_line, place_marketplace_order, place_order
 from omni_store.inventory.models import Channel
 from omni_store.network.models import Location
+from omni_store.orders.intake import OrderRequest
 from omni_store.orders.models import OPEN_ORDER_STATUSES, DeliveryMethod, Order, OrderLine, OrderStatus
 from omni_store.orders.promise import delivery_options
-from omni_store.orders.services import (
-    OrderRequest,
-    add_line,
-    cancel_order,
-    place_marketplace_order,
-    place_order,
-)
 from omni_store.orders.sourcing import SourcingRules
 from omni_store.outbox.models import EventKind
 from omni_store.outbox.services import record_event
@@ -250,8 +246,8 @@ def cancel_booking(booking: Booking, actor_id: int | None, reason: str = "") -> 
     if booking.status == BookingStatus.CANCELLED:
         return
     _require_open(booking)
+    _end(booking, BookingStatus.CANCELLED)  # first: see close_with_order
     cancel_order(booking.order, actor_id, reason or _("appointment cancelled"))
-    _end(booking, BookingStatus.CANCELLED)
 
 
 # --- after the appointment -------------------------------------------------------------
@@ -260,8 +256,8 @@ def cancel_booking(booking: Booking, actor_id: int | None, reason: str = "") -> 
 def release_items(booking: Booking, actor_id: int | None) -> None:
     """The customer took nothing: the reservation ends and its items go back on the shelves."""
     _require_open(booking)
+    _end(booking, BookingStatus.RELEASED)  # first: see close_with_order
     cancel_order(booking.order, actor_id, _("released after the appointment"))
-    _end(booking, BookingStatus.RELEASED)
 
 
 @dataclass(frozen=True)
@@ -290,20 +286,23 @@ def turn_into_home_delivery(booking: Booking, delivery: HomeDelivery,
         ship_latitude=delivery.latitude, ship_longitude=delivery.longitude,
         channel=Channel.STORE)
     with db.session.begin_nested():
-        # Released first: the reserved unit itself may ship from this store.
+        _end(booking, BookingStatus.HOME_DELIVERY)  # first: see close_with_order
+        # Released before the home order: the reserved unit itself may ship from this store.
         cancel_order(reservation, actor_id, _("turned into a home delivery"))
         if delivery.offer_id is None:
             home_order = place_order(request, actor_id)
         else:
             home_order = place_marketplace_order(request, delivery.offer_id)
         booking.follow_up_order = home_order
-        _end(booking, BookingStatus.HOME_DELIVERY)
+        db.session.flush()
     return home_order
 
 
 def close_with_order(order: Order) -> None:
     """The reservation ended elsewhere (handed over at the counter, expired, cancelled
-    through the API): its booking ends the same way."""
+    through the API): its booking ends the same way. Called by follow_ups on every such
+    move; the services above end their booking before they cancel its order, so that the
+    booking keeps their more precise ending (released, home delivery)."""
     booking = db.session.scalar(select(Booking).filter_by(order_id=order.id,
                                                           status=BookingStatus.BOOKED))
     if booking is None:

@@ -25,10 +25,10 @@ from omni_store.auth.scoping import current_store, get_scoped_or_404, roles_requ
 from omni_store.catalog import queries as catalog
 from omni_store.core.clock import as_utc, local, utcnow
 from omni_store.core.errors import InvalidInput, NotFound
+from omni_store.core.forms import form_id, form_number, form_text, optional_form_id, query_number
 from omni_store.core.web import go_to, render_page
 from omni_store.extensions import db
 from omni_store.network.models import Location
-from omni_store.core.forms import form_id, form_number, form_text, optional_form_id, query_number
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 

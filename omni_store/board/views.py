@@ -16,9 +16,9 @@ from flask_login import current_user
 from omni_store.auth.models import MANAGING_ROLES
 from omni_store.auth.scoping import current_store, get_scoped_or_404, roles_required
 from omni_store.board import queries
-from omni_store.board.services import MAX_PRIORITY, raise_priority
 from omni_store.core.clock import local
 from omni_store.core.errors import InvalidInput
+from omni_store.core.forms import form_id
 from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
 from omni_store.counter.views import order_status_label
@@ -28,9 +28,8 @@ from omni_store.network.services import pause_ship_from_store, resume_ship_from_
 from omni_store.orders.models import OrderStatus
 from omni_store.returns.models import ReturnStatus
 from omni_store.shuttles.queries import today_at
-from omni_store.core.forms import form_id
 from omni_store.tasks.models import Task
-from omni_store.tasks.services import assign_task
+from omni_store.tasks.services import MAX_PRIORITY, assign_task, raise_priority
 from omni_store.tasks.views import Due, DueWords, task_kind_labels
 
 bp = Blueprint("board", __name__, url_prefix="/board")

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omni_store.catalog.models import Product
 from omni_store.core.clock import utcnow
-from omni_store.core.types import UTCDateTime
 from omni_store.core.read_cache import watch
+from omni_store.core.types import UTCDateTime
 from omni_store.extensions import db
 from omni_store.network.models import Location, Zone
 

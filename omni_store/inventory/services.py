@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 from omni_store.catalog.models import Product
 from omni_store.core.clock import utcnow
-from omni_store.core.read_cache import KeyedReadCache
 from omni_store.core.errors import InvalidInput, NotAvailable
+from omni_store.core.read_cache import KeyedReadCache
 from omni_store.extensions import db
 from omni_store.inventory.models import (
     Buffer,

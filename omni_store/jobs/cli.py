@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from omni_store.jobs.runner import run_jobs
-from omni_store.outbox.sender import send_pending
+from omni_store.notify.sender import send_pending
 
 jobs_cli = AppGroup("jobs", help="Clock-driven jobs, safe to run every minute.")
 outbox_cli = AppGroup("outbox", help="Deliver outbox events.")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from omni_store.core.database import compare_and_set, lock_row
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
+from omni_store.fulfilment.cancellation import give_back_order_items
 from omni_store.orders.models import (
     OPEN_ORDER_STATUSES,
     DeliveryMethod,
@@ -23,7 +24,6 @@ from omni_store.orders.models import (
     Order,
     OrderStatus,
 )
-from omni_store.fulfilment.cancellation import give_back_order_items
 from omni_store.orders.transitions import move_order
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_new_event

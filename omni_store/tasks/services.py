@@ -1,15 +1,32 @@
-"""Task transitions. Each is a named function that checks its guard and writes a TaskEvent."""
+"""Task transitions. Each is a named function that checks its guard and writes a TaskEvent.
+
+Every status change goes through `_transition`, checked against TASK_MOVES.
+"""
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 
 from omni_store.auth.models import STAFF_ROLES, User
+from omni_store.core.database import compare_and_set
 from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.extensions import db
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKind, TaskStatus
 
 MAX_SCAN_ID_LENGTH = 64
+# Priorities run from 0 (normal) to this; the associate's list puts higher ones first.
+MAX_PRIORITY = 3
+
+S = TaskStatus
+TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
+    # claimed or assigned, done, stopped by a problem, or no longer needed
+    S.OPEN: frozenset({S.IN_PROGRESS, S.DONE, S.EXCEPTION, S.CANCELLED}),
+    # given back, reassigned to someone else, done, stopped, or no longer needed
+    S.IN_PROGRESS: frozenset({S.OPEN, S.IN_PROGRESS, S.DONE, S.EXCEPTION, S.CANCELLED}),
+    S.EXCEPTION: frozenset({S.CANCELLED}),  # a manager saw it; the order went another way
+    S.DONE: frozenset(),
+    S.CANCELLED: frozenset(),
+}
 
 
 class TaskConflict(DomainError):
@@ -55,29 +72,25 @@ def create_task(
     return task
 
 
-def _transition(task: Task, allowed_from: frozenset[TaskStatus], to: TaskStatus, actor_id: int | None,
-                note: str = "", **changes) -> bool:
-    """Move a task in one conditional UPDATE; False if another request moved it first."""
-    result = db.session.execute(
-        update(Task)
-        .where(Task.id == task.id, Task.status.in_(allowed_from))
-        .values(status=to, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(task)
+def _transition(task: Task, to: TaskStatus, actor_id: int | None, note: str = "", *,
+                only_from: frozenset[TaskStatus] = frozenset(TaskStatus), **changes) -> bool:
+    """Move a task to `to` in one conditional UPDATE, from any status TASK_MOVES allows
+    (narrowed to `only_from`); False if it stands elsewhere (another request moved it first).
+    """
+    from_status = task.status
+    sources = [status for status in only_from if to in TASK_MOVES[status]]
+    if not compare_and_set(task, Task.status.in_(sources), status=to, **changes):
         return False
-    db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=to,
+    db.session.add(TaskEvent(task_id=task.id, from_status=from_status, to_status=to,
                              actor_id=actor_id, note=note[:200]))
     db.session.flush()
-    db.session.refresh(task)
     return True
 
 
 def claim_task(task: Task, user_id: int) -> None:
     """An associate takes an open task; of two claiming at once, one wins."""
-    if not _transition(task, frozenset({TaskStatus.OPEN}), TaskStatus.IN_PROGRESS, user_id,
-                       assignee_id=user_id):
+    if not _transition(task, TaskStatus.IN_PROGRESS, user_id,
+                       only_from=frozenset({TaskStatus.OPEN}), assignee_id=user_id):
         if task.status == TaskStatus.IN_PROGRESS and task.assignee_id == user_id:
             return  # a double tap on "claim": already yours
         raise TaskConflict(_("Someone else took this task first.")
@@ -87,20 +100,19 @@ def claim_task(task: Task, user_id: int) -> None:
 
 def release_task(task: Task, user_id: int) -> None:
     """Give a claimed task back to the store's pool."""
-    if task.assignee_id != user_id or not _transition(
-        task, frozenset({TaskStatus.IN_PROGRESS}), TaskStatus.OPEN, user_id, assignee_id=None
-    ):
+    if task.assignee_id != user_id or not _transition(task, TaskStatus.OPEN, user_id,
+                                                      assignee_id=None):
         raise TaskConflict(_("Only the associate working on this task can release it."))
 
 
 def complete_task(task: Task, actor_id: int | None, note: str = "") -> None:
-    if not _transition(task, OPEN_TASK_STATUSES, TaskStatus.DONE, actor_id, note):
+    if not _transition(task, TaskStatus.DONE, actor_id, note):
         raise TaskConflict(_("This task is already closed."))
 
 
 def cancel_task(task: Task, actor_id: int | None, note: str = "") -> None:
     """No longer needed (order cancelled or re-sourced); a closed task stays as it is."""
-    _transition(task, OPEN_TASK_STATUSES | {TaskStatus.EXCEPTION}, TaskStatus.CANCELLED, actor_id, note)
+    _transition(task, TaskStatus.CANCELLED, actor_id, note)
 
 
 def assign_task(task: Task, assignee_id: int, manager_id: int) -> None:
@@ -111,14 +123,14 @@ def assign_task(task: Task, assignee_id: int, manager_id: int) -> None:
         raise InvalidInput(_("Choose someone who works in this store."))
     if task.assignee_id == assignee_id and task.status == TaskStatus.IN_PROGRESS:
         return
-    if not _transition(task, OPEN_TASK_STATUSES, TaskStatus.IN_PROGRESS, manager_id,
-                       f"assigned to {assignee.name}", assignee_id=assignee_id):
+    if not _transition(task, TaskStatus.IN_PROGRESS, manager_id, f"assigned to {assignee.name}",
+                       assignee_id=assignee_id):
         raise TaskConflict(_("This task is already closed."))
 
 
 def stop_with_exception(task: Task, actor_id: int | None, note: str = "") -> None:
     """Stopped by a problem (nothing found on a pick): a manager sees it."""
-    if not _transition(task, OPEN_TASK_STATUSES, TaskStatus.EXCEPTION, actor_id, note):
+    if not _transition(task, TaskStatus.EXCEPTION, actor_id, note):
         raise TaskConflict(_("This task is already closed."))
 
 
@@ -156,22 +168,12 @@ def count_one_unit(task: Task, scan_id: str, actor_id: int, limit: int | None = 
         if scan_applied(task, scan_id):
             return False
         seen = task.done_quantity
-        conditions = [Task.id == task.id, Task.done_quantity == seen,
-                      Task.status == TaskStatus.IN_PROGRESS]
+        conditions = [Task.done_quantity == seen, Task.status == TaskStatus.IN_PROGRESS]
         if limit is not None:
             conditions.append(Task.done_quantity < limit)
-        result = db.session.execute(
-            update(Task).where(*conditions).values(done_quantity=seen + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            db.session.add(TaskEvent(task_id=task.id, from_status=task.status,
-                                     to_status=task.status, actor_id=actor_id,
-                                     note=f"scan:{scan_id}"))
-            db.session.flush()
-            db.session.refresh(task)
+        if compare_and_set(task, *conditions, done_quantity=seen + 1):
+            _record_in_history(task, actor_id, f"scan:{scan_id}")
             return True
-        db.session.refresh(task)
         if task.status != TaskStatus.IN_PROGRESS or (limit is not None and task.done_quantity >= limit):
             return False
     raise TaskConflict(_("Several scans arrived at once. Scan again."))
@@ -179,13 +181,27 @@ def count_one_unit(task: Task, scan_id: str, actor_id: int, limit: int | None = 
 
 def set_progress(task: Task, done_quantity: int, actor_id: int, note: str) -> None:
     """Record progress entered as a number (a confirmed quantity, a count typed in)."""
-    result = db.session.execute(
-        update(Task).where(Task.id == task.id, Task.status == TaskStatus.IN_PROGRESS)
-        .values(done_quantity=done_quantity).execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not compare_and_set(task, Task.status == TaskStatus.IN_PROGRESS,
+                           done_quantity=done_quantity):
         raise TaskConflict(_("This task is already closed."))
+    _record_in_history(task, actor_id, note)
+
+
+def raise_priority(task: Task, manager_id: int) -> None:
+    """A manager moves an open task up one priority step, recorded in its history."""
+    if task.status not in OPEN_TASK_STATUSES:
+        raise TaskConflict(_("This task is already closed."))
+    if task.priority >= MAX_PRIORITY:
+        raise TaskConflict(_("This task already has the highest priority."))
+    # Conditional on the priority read, so two taps raise it once.
+    if not compare_and_set(task, Task.priority == task.priority,
+                           Task.status.in_(OPEN_TASK_STATUSES), priority=task.priority + 1):
+        raise TaskConflict(_("Someone changed this task at the same time. Look again."))
+    _record_in_history(task, manager_id, f"priority raised to {task.priority}")
+
+
+def _record_in_history(task: Task, actor_id: int | None, note: str) -> None:
+    """A change that keeps the task's status (progress, priority), in its history."""
     db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=task.status,
                              actor_id=actor_id, note=note[:200]))
     db.session.flush()
-    db.session.refresh(task)

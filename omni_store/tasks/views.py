@@ -11,23 +11,22 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from omni_store.appointments.queries import booking_of
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
+from omni_store.core.forms import form_id, form_number, form_text
 from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
 from omni_store.extensions import db
 from omni_store.network.services import set_pick_without_scan
 from omni_store.orders.queries import order_plan, uncovered_units
 from omni_store.tasks import counting, isolating, picking, queries, restocking
-from omni_store.core.forms import form_id, form_number, form_text
 from omni_store.tasks.models import TaskKind, TaskStatus
 from omni_store.tasks.services import assign_task, claim_task, release_task
 
