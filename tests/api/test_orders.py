@@ -1,6 +1,7 @@
 """POST /orders, GET /orders/{number}, POST /orders/{number}/cancel, by contract."""
 from datetime import timedelta
 
+from flask import has_request_context
 from sqlalchemy import func, select, update
 
 from omni_store.core.clock import utcnow
@@ -77,6 +78,17 @@ def test_the_customer_link_the_api_gives_is_stored_and_opens(client, db, auth):
     db.session.execute(update(PickupToken).values(expires_at=utcnow() - timedelta(minutes=1)))
     db.session.commit()
     assert client.get(f"/api/v1/orders/{placed['number']}", headers=auth).get_json()["customer_link"] is None
+
+
+def test_reading_an_order_commits_nothing(client, db, auth, monkeypatch):
+    """A GET is a read: whatever it shows was stored by a write before."""
+    _chain(db)
+    number = client.post("/api/v1/orders", json=order_body(qty=1), headers=auth).get_json()["number"]
+    commits, commit = [], db.session.commit
+    monkeypatch.setattr(db.session, "commit", lambda: commits.append("commit")
+                        if has_request_context() else commit())  # the test client's own
+    assert client.get(f"/api/v1/orders/{number}", headers=auth).status_code == 200
+    assert commits == []
 
 
 def test_home_delivery_has_no_customer_link(client, db, auth, contract):
