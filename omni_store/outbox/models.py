@@ -26,7 +26,7 @@ class OutboxEvent(db.Model):
     """Delivered later by a sender; nothing is lost if the sender is down.
 
     A sender leases an event (claimed_by, claimed_until) before delivering it, so two
-    senders never deliver it at once; see omni_store/outbox/sender.py.
+    senders never deliver it at once; see omni_store/notify/sender.py.
     """
 
     __tablename__ = "outbox_event"

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from omni_store import create_app
+from omni_store.counter import tokens
+from omni_store.notify.messages import render
 from omni_store.orders.models import Order, OrderStatus
-from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
-from omni_store.pickup import tokens
 from omni_store.tasks import picking
 from omni_store.tasks.models import TaskKind
 from tests import factories

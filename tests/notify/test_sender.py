@@ -6,20 +6,19 @@ import smtplib
 import threading
 import time
 from datetime import timedelta
-
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, update
 
 from omni_store.core.clock import utcnow
+from omni_store.counter import tokens
+from omni_store.counter.models import PickupToken
 from omni_store.network.models import ZoneKind
-from omni_store.outbox import sender
-from omni_store.outbox.messages import render
+from omni_store.notify import sender
+from omni_store.notify.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_event
-from omni_store.pickup import tokens
-from omni_store.pickup.models import PickupToken
 from tests import factories
 
 READY = {"order": "W000042", "email": "camille@test.example", "first_name": "Camille",
@@ -200,7 +199,7 @@ def test_a_sender_that_crashed_after_leasing_gives_the_event_back_when_the_lease
         app, db, smtp):
     event = _event(db)
     now = utcnow()
-    assert sender._lease(event.id, "crashed-sender", now)  # leased, then the process died
+    assert sender._lease(event, "crashed-sender", now)  # leased, then the process died
 
     assert sender.send_pending(now=now + timedelta(minutes=1)).sent == 0
     later = now + app.config["OUTBOX_LEASE"] + timedelta(seconds=1)

@@ -26,14 +26,15 @@ from hashlib import sha256
 from uuid import uuid4
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from omni_store.core.clock import utcnow
+from omni_store.core.database import compare_and_set
 from omni_store.extensions import db
-from omni_store.outbox.messages import Message, render
+from omni_store.notify.messages import Message, render
 from omni_store.outbox.models import OutboxEvent
 
-log = logging.getLogger("omni_store.outbox")
+log = logging.getLogger("omni_store.outbox")  # the name log readers filter on
 SMTP_TIMEOUT_SECONDS = 30
 MAX_ERROR_LENGTH = 1000
 REDACTED = "[redacted]"
@@ -61,16 +62,16 @@ def send_pending(limit: int = 100, dry_run: bool = False, now: datetime | None =
     sender_id = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
     deliver = _smtp_or_log()
     for event_id in due_ids:
-        if not _lease(event_id, sender_id, now):
-            continue  # another sender has it, or delivered it a moment ago
         event = db.session.get(OutboxEvent, event_id)
+        if not _lease(event, sender_id, now):
+            continue  # another sender has it, or delivered it a moment ago
         try:
             deliver(event, render(event))
         except Exception as error:  # noqa: BLE001  (any failure is recorded and retried)
             _failed(event, sender_id, error, now)
             report.failed += 1
         else:
-            _delivered(event_id, sender_id)
+            _delivered(event, sender_id)
             report.sent += 1
     return report
 
@@ -85,22 +86,18 @@ def _deliverable(now: datetime):
     )
 
 
-def _lease(event_id: int, sender_id: str, now: datetime) -> bool:
-    leased = db.session.execute(
-        update(OutboxEvent).where(OutboxEvent.id == event_id, *_deliverable(now))
-        .values(claimed_by=sender_id, claimed_until=now + current_app.config["OUTBOX_LEASE"],
-                attempts=OutboxEvent.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+def _lease(event: OutboxEvent, sender_id: str, now: datetime) -> bool:
+    # Not refreshed: the commit expires the row, which is read again once leased.
+    leased = compare_and_set(event, *_deliverable(now), refresh=False, claimed_by=sender_id,
+                             claimed_until=now + current_app.config["OUTBOX_LEASE"],
+                             attempts=OutboxEvent.attempts + 1)
     db.session.commit()
     return leased
 
 
-def _delivered(event_id: int, sender_id: str) -> None:
-    db.session.execute(
-        update(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.claimed_by == sender_id)
-        .values(sent_at=utcnow(), claimed_by=None, claimed_until=None, last_error="")
-        .execution_options(synchronize_session=False))
+def _delivered(event: OutboxEvent, sender_id: str) -> None:
+    compare_and_set(event, OutboxEvent.claimed_by == sender_id, refresh=False,
+                    sent_at=utcnow(), claimed_by=None, claimed_until=None, last_error="")
     db.session.commit()
 
 
@@ -109,12 +106,10 @@ def _failed(event: OutboxEvent, sender_id: str, error: Exception, now: datetime)
     db.session.refresh(event)
     log.warning("outbox event %s (%s) failed, attempt %s: %s", event.id, event.kind,
                 event.attempts, error)
-    db.session.execute(
-        update(OutboxEvent).where(OutboxEvent.id == event.id, OutboxEvent.claimed_by == sender_id)
-        .values(last_error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
-                next_attempt_at=now + retry_delay(event.attempts),
-                claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False))
+    compare_and_set(event, OutboxEvent.claimed_by == sender_id, refresh=False,
+                    last_error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+                    next_attempt_at=now + retry_delay(event.attempts),
+                    claimed_by=None, claimed_until=None)
     db.session.commit()
 
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from omni_store.core.clock import local
+from omni_store.counter import tokens
 from omni_store.outbox.models import EventKind, OutboxEvent
-from omni_store.pickup import tokens
 
 # Shown in customers' emails; stores of the chain are all in France.
 CUSTOMER_TIMEZONE = "Europe/Paris"

@@ -1,0 +1,1 @@
+"""Messages to customers and other systems, composed from outbox events and delivered."""
