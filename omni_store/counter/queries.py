@@ -1,4 +1,5 @@
-"""Finding orders at a counter: by scanned or typed number, customer name or email."""
+"""Finding orders at a counter (by scanned or typed number, customer name or email), and
+what the customer's own pages read."""
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
@@ -7,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from omni_store.catalog.models import Product
 from omni_store.counter.services import active_holds, pending_scans
 from omni_store.extensions import db
-from omni_store.orders.models import Customer, Hold, Order, OrderLine
+from omni_store.orders.models import Customer, Hold, HoldStatus, Order, OrderLine
 
 MAX_RESULTS = 20
 MAX_QUERY_LENGTH = 100
@@ -88,3 +89,20 @@ def counter_order(order_id: int, store_id: int) -> CounterOrder | None:
         return None
     holds = active_holds(order.id)
     return CounterOrder(order, holds, pending_scans(order.id))
+
+
+def customer_order(order_id: int) -> Order:
+    """The order as its customer's page shows it: lines, products, customer, store."""
+    return db.session.scalar(
+        select(Order).where(Order.id == order_id)
+        .options(selectinload(Order.lines).joinedload(OrderLine.product),
+                 selectinload(Order.customer), selectinload(Order.pickup_location))
+    )
+
+
+def latest_active_hold(order_id: int) -> Hold | None:
+    """The slot hold that expires last: when the customer must come by."""
+    return db.session.scalar(
+        select(Hold).where(Hold.order_id == order_id, Hold.status == HoldStatus.ACTIVE)
+        .order_by(Hold.expires_at.desc()).limit(1)
+    )

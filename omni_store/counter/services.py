@@ -8,8 +8,8 @@ Three steps, each a named function:
 - `clear_scans`: the associate starts a line's scanning again (e.g. before a refusal).
 
 `hand_over` is the single place where the order changes hands, whoever confirms it: the
-associate's tap, the customer's tap on their phone (omni_store.pickup) or the customer's
-pickup code; each hand-over appends a record to the store's hash-chained ledger.
+associate's tap, the customer's tap on their phone or their pickup code (both in
+`confirmations`); each hand-over appends a record to the store's hash-chained ledger.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,12 +21,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from omni_store.appointments.services import close_with_order
 from omni_store.catalog.models import Barcode, Product
 from omni_store.core.clock import utcnow
+from omni_store.core.database import lock_row
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.counter.ledger import record_handover
-from omni_store.counter.models import HandoverScan
+from omni_store.counter.models import HandoverScan, RefusalReason
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.inventory.models import MovementReason, StockLevel
@@ -39,6 +39,7 @@ from omni_store.orders.models import (
     OrderLine,
     OrderStatus,
 )
+from omni_store.orders.transitions import move_order
 from omni_store.outbox.models import EventKind
 from omni_store.outbox.services import record_event
 from omni_store.tasks.models import TaskKind
@@ -46,7 +47,6 @@ from omni_store.tasks.services import create_task
 
 MAX_SCAN_ID_LENGTH = 64
 MAX_CODE_LENGTH = 64
-MAX_REASON_LENGTH = 200
 
 
 class HandoverMethod(StrEnum):
@@ -99,7 +99,7 @@ def pending_scans(order_id: int) -> dict[int, int]:
     ).all())
 
 
-def _require_ready(order: Order) -> None:
+def require_ready(order: Order) -> None:
     if order.status != OrderStatus.READY:
         raise HandoverRefused(_("Order %(number)s is not waiting at the counter.",
                                 number=order.number))
@@ -118,7 +118,7 @@ def scan_out(order: Order, code: str, scan_id: str, actor_id: int | None) -> Ord
         if already.order_id != order.id:
             raise InvalidInput(_("This scan could not be recorded. Reload the page and scan again."))
         return already.order_line
-    _require_ready(order)
+    require_ready(order)
     if not code:
         raise InvalidInput(_("Scan or type the barcode of the item."))
     if len(code) > MAX_CODE_LENGTH:
@@ -151,7 +151,7 @@ def _line_for_barcode(order: Order, code: str) -> OrderLine:
 
 def clear_scans(order: Order, line_id: int) -> None:
     """Forget the scans of a line not handed over yet, to scan or refuse it again."""
-    _require_ready(order)
+    require_ready(order)
     db.session.execute(
         delete(HandoverScan).where(
             HandoverScan.order_id == order.id, HandoverScan.order_line_id == line_id,
@@ -174,7 +174,7 @@ def hand_over(order: Order, handed: dict[int, int], refused: dict[int, tuple[int
     _lock(order)
     if seen_progress is not None and seen_progress != progress(order):
         return HandoverResult(order, already_recorded=True)
-    _require_ready(order)
+    require_ready(order)
     changes = _validated_changes(order, handed, refused, method)
     now = utcnow()
     ref = inventory.Ref(order.reference, actor_id, str(method))
@@ -182,7 +182,7 @@ def hand_over(order: Order, handed: dict[int, int], refused: dict[int, tuple[int
         _apply(order, change, ref, actor_id, now)
     _shrink_holds(order, sum(c.handed + c.refused for c in changes))
     if all(waiting_quantity(line) == 0 for line in order.lines):
-        _close(order, now)
+        _close(order, actor_id, now)
     record_handover(order, [{"sku": c.line.product.sku, "handed": c.handed, "refused": c.refused}
                             for c in changes], method, actor_id, now)
     record_event(EventKind.ORDER_HANDED_OVER, f"handover:{order.number}:{progress(order)}", {
@@ -199,7 +199,7 @@ def hand_over(order: Order, handed: dict[int, int], refused: dict[int, tuple[int
 
 def _lock(order: Order) -> None:
     """Serialise hand-overs of one order: a concurrent second submit waits, then sees ours."""
-    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    lock_row(Order, order.id)
     db.session.refresh(order)
     for line in order.lines:
         db.session.refresh(line)
@@ -207,6 +207,7 @@ def _lock(order: Order) -> None:
 
 def _validated_changes(order: Order, handed: dict[int, int], refused: dict[int, tuple[int, str]],
                        method: HandoverMethod) -> list[_LineChange]:
+    check_refusal_reasons(refused)
     lines = {line.id: line for line in order.lines}
     unknown = (set(handed) | set(refused)) - set(lines)
     if unknown:
@@ -220,9 +221,6 @@ def _validated_changes(order: Order, handed: dict[int, int], refused: dict[int, 
         change.refused, change.reason = _units(refused_units), (reason or "").strip()
         if change.refused and not change.reason:
             raise InvalidInput(_("Say why the customer refuses %(name)s.", name=line.product.name))
-        if len(change.reason) > MAX_REASON_LENGTH:
-            raise InvalidInput(_("The reason is too long: %(limit)d characters at most.",
-                                 limit=MAX_REASON_LENGTH))
         if change.handed > scanned.get(line_id, 0):
             raise HandoverRefused(_("Scan each unit of %(name)s before handing it over.",
                                     name=line.product.name))
@@ -237,6 +235,14 @@ def _validated_changes(order: Order, handed: dict[int, int], refused: dict[int, 
     if not changes:
         raise InvalidInput(_("Scan the items the customer takes, or record a refusal."))
     return changes
+
+
+def check_refusal_reasons(refused: dict[int, tuple[int, str]]) -> None:
+    """A refusal records one of the counter's reason codes, never free text."""
+    for _units_refused, reason in refused.values():
+        reason = (reason or "").strip()
+        if reason and reason not in set(RefusalReason):
+            raise InvalidInput(_("Choose a reason from the list."))
 
 
 def _units(value) -> int:
@@ -333,17 +339,11 @@ def _shrink_holds(order: Order, units: int) -> None:
         units -= taken
 
 
-def _close(order: Order, now) -> None:
-    closed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == OrderStatus.READY)
-        .values(status=OrderStatus.HANDED_OVER)
-        .execution_options(synchronize_session=False)
-    )
-    if closed.rowcount != 1:
+def _close(order: Order, actor_id: int | None, now) -> None:
+    # The gate sends order_moved: a reservation's appointment ends there (appointments).
+    if not move_order(order, OrderStatus.HANDED_OVER, actor_id=actor_id):
         raise HandoverRefused(_("Order %(number)s changed meanwhile. Reload the page.",
                                 number=order.number))
-    db.session.refresh(order)
     for hold in active_holds(order.id):
         hold.status = HoldStatus.COLLECTED
         hold.ended_at = now
-    close_with_order(order)  # a reservation's appointment ends as bought (or released)

@@ -12,12 +12,10 @@ from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_number
 from omni_store.core.web import go_to, render_page, wants_fragment
-from omni_store.counter import queries, services
+from omni_store.counter import confirmations, queries, services, tokens
+from omni_store.counter.models import ConfirmationStatus, RefusalReason
 from omni_store.extensions import db, limiter
 from omni_store.orders.models import OrderStatus
-from omni_store.pickup import services as pickup
-from omni_store.pickup import tokens
-from omni_store.pickup.models import ConfirmationStatus
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 
@@ -33,12 +31,11 @@ ORDER_STATUS_LABELS = {
     OrderStatus.CANCELLED: _l("Cancelled"),
 }
 
-# Why a customer leaves an item at the counter; the code is what gets recorded.
 REFUSAL_REASONS = {
-    "changed_mind": _l("Changed their mind"),
-    "damaged": _l("Item damaged"),
-    "wrong_item": _l("Not the item ordered"),
-    "not_as_described": _l("Not as described"),
+    RefusalReason.CHANGED_MIND: _l("Changed their mind"),
+    RefusalReason.DAMAGED: _l("Item damaged"),
+    RefusalReason.WRONG_ITEM: _l("Not the item ordered"),
+    RefusalReason.NOT_AS_DESCRIBED: _l("Not as described"),
 }
 
 
@@ -114,12 +111,12 @@ def hand_over(order_id: int):
 def hand_over_with_code(order_id: int):
     """The customer has no phone: their pickup code confirms the hand-over."""
     view = _counter_order_or_404(order_id)
-    right = pickup.check_pickup_code(view.order, request.form.get("pickup_code", ""))
+    right = confirmations.check_pickup_code(view.order, request.form.get("pickup_code", ""))
     db.session.commit()  # a wrong code counts even though the hand-over is refused
     if not right:
         raise InvalidInput(_("Wrong pickup code. Ask the customer to read it again."))
-    result = pickup.hand_over_with_code(view.order, view.scanned, _refused(view),
-                                        current_user.id, _seen_progress())
+    result = confirmations.hand_over_with_code(view.order, view.scanned, _refused(view),
+                                               current_user.id, _seen_progress())
     db.session.commit()
     return _after_change(order_id, result=result)
 
@@ -129,7 +126,7 @@ def hand_over_with_code(order_id: int):
 def unlock_pickup_code(order_id: int):
     """Too many wrong codes locked the order's code; staff who checked the customer unlock it."""
     view = _counter_order_or_404(order_id)
-    pickup.unlock_pickup_code(view.order, current_user.id)
+    confirmations.unlock_pickup_code(view.order, current_user.id)
     db.session.commit()
     return _after_change(order_id)
 
@@ -139,9 +136,7 @@ def unlock_pickup_code(order_id: int):
 def new_customer_link(order_id: int):
     """A ready order whose customer link is closed gets a new one, stored before it is shown."""
     view = _counter_order_or_404(order_id)
-    if view.order.status != OrderStatus.READY:
-        raise InvalidInput(_("Only an order ready to collect has a customer link."))
-    tokens.order_view_token(view.order)
+    tokens.open_customer_link(view.order)
     db.session.commit()
     return _after_change(order_id)
 
@@ -151,7 +146,7 @@ def new_customer_link(order_id: int):
 def ask_customer(order_id: int):
     """Freeze the scanned units and show the customer a QR code to confirm them."""
     view = _counter_order_or_404(order_id)
-    pickup.propose_confirmation(view.order, view.scanned, _refused(view), current_user.id)
+    confirmations.propose_confirmation(view.order, view.scanned, _refused(view), current_user.id)
     db.session.commit()
     return _after_change(order_id)
 
@@ -160,7 +155,7 @@ def ask_customer(order_id: int):
 @roles_required(*STAFF_ROLES)
 def cancel_customer_confirmation(order_id: int):
     view = _counter_order_or_404(order_id)
-    pickup.cancel_confirmation(view.order)
+    confirmations.cancel_confirmation(view.order)
     db.session.commit()
     return _after_change(order_id)
 
@@ -170,10 +165,10 @@ def cancel_customer_confirmation(order_id: int):
 def customer_confirmation(order_id: int):
     """Polled while the customer confirms: the small panel, then the whole order once final."""
     view = _counter_order_or_404(order_id)
-    confirmation = pickup.latest_confirmation(order_id)
+    confirmation = confirmations.latest_confirmation(order_id)
     if not wants_fragment():
         return redirect(url_for(".order", order_id=order_id), 303)
-    if pickup.is_waiting(confirmation):
+    if confirmations.is_waiting(confirmation):
         return render_template("counter/_customer_confirmation.html", order=view.order,
                                confirmation=confirmation,
                                confirm_url=_confirm_url(confirmation))
@@ -198,8 +193,8 @@ def _counter_order_or_404(order_id: int) -> queries.CounterOrder:
 def _render_order(order_id: int, **context):
     view = _counter_order_or_404(order_id)
     ready = view.order.status == OrderStatus.READY
-    confirmation = pickup.latest_confirmation(order_id) if ready else None
-    if not pickup.is_waiting(confirmation):
+    confirmation = confirmations.latest_confirmation(order_id) if ready else None
+    if not confirmations.is_waiting(confirmation):
         confirmation = None
     # Only a stored link is shown: this page is a GET, and commits nothing.
     link = tokens.live_order_view_token(view.order) if ready else None
@@ -210,7 +205,7 @@ def _render_order(order_id: int, **context):
                        confirm_url=_confirm_url(confirmation) if confirmation else None,
                        customer_link=tokens.link_of(link) if link else None,
                        customer_token=link,
-                       code_locked=link is not None and pickup.code_locked(link),
+                       code_locked=link is not None and confirmations.code_locked(link),
                        **context)
 
 
@@ -223,7 +218,7 @@ def _refused(view: queries.CounterOrder) -> dict[int, tuple[int, str]]:
     """Refusals entered on the hand-over step, for the lines that have some."""
     refused = {
         line.id: (_form_quantity(f"refuse-{line.id}"),
-                  _refusal_reason(request.form.get(f"reason-{line.id}", "")))
+                  request.form.get(f"reason-{line.id}", "").strip())
         for line in view.order.lines
     }
     return {line_id: entry for line_id, entry in refused.items() if entry[0]}
@@ -243,9 +238,3 @@ def _after_change(order_id: int, **context):
 def _form_quantity(name: str) -> int:
     return form_number(name, _("Quantity"), 0, MAX_FORM_QUANTITY, default=0)
 
-
-def _refusal_reason(code: str) -> str:
-    code = code.strip()
-    if code and code not in REFUSAL_REASONS:
-        raise InvalidInput(_("Choose a reason from the list."))
-    return code

@@ -11,7 +11,7 @@ from omni_store.extensions import db
 from omni_store.inventory import services as inventory
 from omni_store.network.models import Location, Zone, ZoneKind
 from omni_store.orders.models import Order, OrderStatus
-from omni_store.pickup.tokens import customer_link
+from omni_store.counter.tokens import customer_link
 from tests import factories
 from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
 

@@ -3,8 +3,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from omni_store.inventory.models import StockLevel
+from omni_store.auth.models import Role
 from omni_store.extensions import db as _db
+from omni_store.inventory.models import StockLevel
 from omni_store.network.models import Zone, ZoneKind
 from omni_store.orders.models import Order
 from tests import factories
@@ -25,6 +26,17 @@ def shop(db):
     slot = factories.zone(store, ZoneKind.HOLD, name="Slot 01", slot_number=1, capacity=10)
     return SimpleNamespace(store=store, shelf=shelf, phone=phone, case=case, slot=slot,
                            other=factories.store("PAR-BAS"))
+
+
+@pytest.fixture
+def associate(login, shop):
+    return login(Role.ASSOCIATE, shop.store)
+
+
+@pytest.fixture
+def phone(app, db):
+    """The customer's phone: a second client with no session."""
+    return app.test_client()
 
 
 def ready_order(shop, lines, store=None, **fields) -> Order:

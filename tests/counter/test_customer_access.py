@@ -3,27 +3,16 @@ one is issued by a POST, and a code locked by wrong tries is unlocked by the sto
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from omni_store.auth.models import Role
 from omni_store.core.clock import utcnow
 from omni_store.counter import services as counter
 from omni_store.orders.models import Order, OrderStatus
-from omni_store.pickup import tokens
-from omni_store.pickup.models import PickupToken
+from omni_store.counter import tokens
+from omni_store.counter.models import PickupToken
 from tests import factories
 from tests.counter.conftest import ready_order
-
-
-@pytest.fixture
-def associate(login, shop):
-    return login(Role.ASSOCIATE, shop.store)
-
-
-@pytest.fixture
-def phone(app, db):
-    return app.test_client()
 
 
 def csrf(client, order):

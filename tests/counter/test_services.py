@@ -3,6 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
+from omni_store.counter import tokens
+from omni_store.counter.confirmations import latest_confirmation, propose_confirmation
+from omni_store.counter.models import RefusalReason
 from omni_store.counter.services import (
     HandoverMethod,
     clear_scans,
@@ -107,6 +110,31 @@ def test_a_refusal_needs_a_reason(db, shop):
     order = ready_order(shop, [(shop.case, 1)])
     with pytest.raises(InvalidInput, match="why"):
         hand_over(order, {}, {line_of(order, shop.case).id: (1, " ")}, None)
+
+
+def test_a_refusal_records_a_reason_from_the_list_never_free_text(db, shop, associate):
+    order = ready_order(shop, [(shop.phone, 1), (shop.case, 1)])
+    scan_all(order, shop.phone, 1)
+    case = line_of(order, shop.case)
+    for reason in ("not the colour ordered", "<script>", "damaged" * 40):
+        with pytest.raises(InvalidInput, match="Choose a reason from the list"):
+            hand_over(order, {}, {case.id: (1, reason)}, None)
+        with pytest.raises(InvalidInput, match="Choose a reason from the list"):
+            propose_confirmation(order, pending_scans(order.id), {case.id: (1, reason)},
+                                 associate.id)
+    assert (case.refused_quantity, latest_confirmation(order.id)) == (0, None)
+    result = hand_over(order, {}, {case.id: (1, f" {RefusalReason.WRONG_ITEM} ")}, None)
+    assert (result.refused, case.refused_quantity) == (1, 1)
+
+
+def test_only_a_ready_order_gets_a_new_customer_link(db, shop):
+    waiting = factories.bare_order(shop.store, OrderStatus.PICKING)
+    with pytest.raises(InvalidInput, match="Only an order ready to collect"):
+        tokens.open_customer_link(waiting)
+    assert tokens.live_order_view_token(waiting) is None
+
+    ready = ready_order(shop, [(shop.case, 1)])
+    assert tokens.open_customer_link(ready) == tokens.live_order_view_token(ready)
 
 
 def test_units_must_be_scanned_before_they_are_handed_over(db, shop):

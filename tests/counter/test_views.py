@@ -1,20 +1,13 @@
 """The counter screens through the client: pages, fragments, scoping, bad input, query counts."""
 import re
 
-import pytest
 from sqlalchemy import select
 
-from omni_store.auth.models import Role
 from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.orders.models import Order, OrderStatus
 from tests import factories
 from tests.counter.conftest import ready_order
-
-
-@pytest.fixture
-def associate(login, shop):
-    return login(Role.ASSOCIATE, shop.store)
 
 
 def token(client, order):

@@ -6,16 +6,14 @@ import pytest
 from sqlalchemy import select, update
 
 from omni_store.core.clock import utcnow
+from omni_store.counter import confirmations, tokens
 from omni_store.counter import services as counter
 from omni_store.counter.ledger import broken_records
-from omni_store.counter.models import Handover
+from omni_store.counter.models import ConfirmationStatus, Handover, PickupToken, TokenPurpose
 from omni_store.extensions import limiter
-from omni_store.orders import fulfilment
+from omni_store.notify.messages import render
 from omni_store.orders.models import Order, OrderStatus
-from omni_store.outbox.messages import render
 from omni_store.outbox.models import EventKind, OutboxEvent
-from omni_store.pickup import services, tokens
-from omni_store.pickup.models import ConfirmationStatus, PickupToken, TokenPurpose
 from tests import factories
 from tests.counter.conftest import ready_order
 
@@ -100,7 +98,7 @@ def test_altered_unknown_and_expired_links_get_the_same_plain_404(db, shop, phon
 def test_a_link_opens_only_what_it_was_made_for(db, shop, associate, phone):
     order = ready_order(shop, [(shop.case, 1)])
     view_link = path_of(tokens.customer_link(order))
-    confirmation = services.propose_confirmation(order, scan_all(order), {}, associate.id)
+    confirmation = confirmations.propose_confirmation(order, scan_all(order), {}, associate.id)
     confirm_link = "/p/" + tokens.link_token(confirmation.token)
     db.session.commit()
 
@@ -110,8 +108,7 @@ def test_a_link_opens_only_what_it_was_made_for(db, shop, associate, phone):
 
 
 def test_the_ready_for_pickup_message_carries_the_link_and_the_code(db, shop, phone):
-    order = ready_order(shop, [(shop.case, 1)])
-    fulfilment._tell_customer_ready(order)  # what isolating the order's last units does
+    order = ready_order(shop, [(shop.case, 1)])  # isolating its last units told the customer
     db.session.commit()
 
     event = db.session.scalar(select(OutboxEvent).filter_by(kind=EventKind.READY_FOR_PICKUP))
@@ -187,37 +184,37 @@ def test_the_customer_confirms_on_their_phone_and_the_counter_sees_it(
 
 def test_a_confirmation_works_once_and_not_after_it_expires(db, shop, associate):
     order = ready_order(shop, [(shop.case, 1)])
-    confirmation = services.propose_confirmation(order, scan_all(order), {}, associate.id)
-    services.confirm_by_customer(confirmation)
+    confirmation = confirmations.propose_confirmation(order, scan_all(order), {}, associate.id)
+    confirmations.confirm_by_customer(confirmation)
 
-    with pytest.raises(services.ConfirmationClosed, match="already confirmed"):
-        services.confirm_by_customer(confirmation)
+    with pytest.raises(confirmations.ConfirmationClosed, match="already confirmed"):
+        confirmations.confirm_by_customer(confirmation)
 
     other = ready_order(shop, [(shop.case, 1)], email="x@test.example")
-    late = services.propose_confirmation(other, scan_all(other), {}, associate.id)
+    late = confirmations.propose_confirmation(other, scan_all(other), {}, associate.id)
     late.token.expires_at = utcnow() - timedelta(seconds=1)
     assert tokens.resolve(tokens.link_token(late.token), TokenPurpose.HANDOVER_CONFIRM,
                           allow_used=True) is None
-    assert not services.is_waiting(late)
+    assert not confirmations.is_waiting(late)
 
 
 def test_asking_again_cancels_the_previous_code(db, shop, associate, phone):
     order = ready_order(shop, [(shop.case, 1)])
     scanned = scan_all(order)
-    first = services.propose_confirmation(order, scanned, {}, associate.id)
-    second = services.propose_confirmation(order, scanned, {}, associate.id)
+    first = confirmations.propose_confirmation(order, scanned, {}, associate.id)
+    second = confirmations.propose_confirmation(order, scanned, {}, associate.id)
     db.session.refresh(first)
 
     assert (first.status, second.status) == (ConfirmationStatus.CANCELLED,
                                              ConfirmationStatus.PENDING)
-    with pytest.raises(services.ConfirmationClosed):
-        services.confirm_by_customer(first)
+    with pytest.raises(confirmations.ConfirmationClosed):
+        confirmations.confirm_by_customer(first)
 
 
 def test_nothing_scanned_nothing_to_confirm(db, shop, associate):
     order = ready_order(shop, [(shop.case, 1)])
     with pytest.raises(Exception, match="Scan the items"):
-        services.propose_confirmation(order, {}, {}, associate.id)
+        confirmations.propose_confirmation(order, {}, {}, associate.id)
 
 
 # --- pickup code (no phone) ----------------------------------------------------------
@@ -297,7 +294,7 @@ def test_every_hand_over_method_is_recorded_in_the_ledger(db, shop, associate):
 
 def test_customer_confirmations_are_rate_limited(db, shop, associate, phone, app):
     order = ready_order(shop, [(shop.case, 1)])
-    confirmation = services.propose_confirmation(order, scan_all(order), {}, associate.id)
+    confirmation = confirmations.propose_confirmation(order, scan_all(order), {}, associate.id)
     url = f"/p/{tokens.link_token(confirmation.token)}/confirm"
     db.session.commit()
     app.config["PICKUP_CONFIRM_RATE_LIMIT"] = "2 per minute"
@@ -308,7 +305,7 @@ def test_customer_confirmations_are_rate_limited(db, shop, associate, phone, app
         app.config["PICKUP_CONFIRM_RATE_LIMIT"] = "10 per minute"
 
     assert statuses == [303, 303, 429]  # confirmed, "already confirmed", then refused
-    assert services.latest_confirmation(order.id).status == ConfirmationStatus.CONFIRMED
+    assert confirmations.latest_confirmation(order.id).status == ConfirmationStatus.CONFIRMED
 
 
 def test_an_e_reservation_page_shows_its_appointment_until_it_ends(db, shop, phone):

@@ -5,16 +5,15 @@ which says nothing about the order, the store or why.
 """
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from omni_store.core.errors import DomainError
+from omni_store.counter import confirmations, queries, tokens
+from omni_store.counter.models import ConfirmationStatus, TokenPurpose
 from omni_store.extensions import db, limiter
 from omni_store.network.models import WEEKDAYS
-from omni_store.orders.models import Hold, HoldStatus, Order, OrderLine
-from omni_store.pickup import services, tokens
-from omni_store.pickup.models import ConfirmationStatus, TokenPurpose
 
+# Still named "pickup" (it was the pickup package's): its endpoints (pickup.order_page,
+# pickup.confirm_page) build the links already sent to customers and the templates' url_for.
 bp = Blueprint("pickup", __name__)
 
 DAY_NAMES = {
@@ -44,14 +43,11 @@ def order_page(token: str):
     row = tokens.resolve(token, TokenPurpose.ORDER_VIEW)
     if row is None:
         return not_found()
-    order = _order_with_lines(row.order_id)
-    hold = db.session.scalar(
-        select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.ACTIVE)
-        .order_by(Hold.expires_at.desc()).limit(1)
-    )
+    order = queries.customer_order(row.order_id)
     store = order.pickup_location
     hours = [(DAY_NAMES[day], store.opening_hours.get(day, [])) for day in WEEKDAYS]
-    return render_template("pickup/order.html", order=order, store=store, hold=hold,
+    return render_template("pickup/order.html", order=order, store=store,
+                           hold=queries.latest_active_hold(order.id),
                            hours=hours, code=tokens.pickup_code_of(row),
                            items=[(line, line.quantity) for line in order.lines])
 
@@ -72,7 +68,7 @@ def confirm(token: str):
         return not_found()
     if confirmation.status == ConfirmationStatus.PENDING:
         try:
-            services.confirm_by_customer(confirmation)
+            confirmations.confirm_by_customer(confirmation)
         except DomainError as error:  # shown on the customer's page, not as a staff toast
             db.session.rollback()
             return _render_confirmation(confirmation, error=str(error.message), status=409)
@@ -82,21 +78,13 @@ def confirm(token: str):
 
 def _confirmation_or_none(token: str):
     row = tokens.resolve(token, TokenPurpose.HANDOVER_CONFIRM, allow_used=True)
-    return services.confirmation_for_token(row) if row else None
+    return confirmations.confirmation_for_token(row) if row else None
 
 
 def _render_confirmation(confirmation, error: str | None = None, status: int = 200):
-    order = _order_with_lines(confirmation.order_id)
+    order = queries.customer_order(confirmation.order_id)
     lines = {line.id: line for line in order.lines}
     items = [(lines[int(line_id)], units) for line_id, units in confirmation.handed.items()]
     refused = [(lines[int(line_id)], units) for line_id, (units, _r) in confirmation.refused.items()]
     return render_template("pickup/confirm.html", order=order, confirmation=confirmation,
                            items=items, refused=refused, error=error), status
-
-
-def _order_with_lines(order_id: int) -> Order:
-    return db.session.scalar(
-        select(Order).where(Order.id == order_id)
-        .options(selectinload(Order.lines).joinedload(OrderLine.product),
-                 selectinload(Order.customer), selectinload(Order.pickup_location))
-    )

@@ -18,14 +18,16 @@ from urllib.parse import urlsplit
 import qrcode
 import qrcode.image.svg
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import select
 
 from omni_store.core.clock import utcnow
+from omni_store.core.errors import InvalidInput
+from omni_store.counter.models import PickupToken, TokenPurpose
 from omni_store.extensions import db
-from omni_store.orders.models import Hold, HoldStatus, Order
-from omni_store.pickup.models import PickupToken, TokenPurpose
+from omni_store.orders.models import Hold, HoldStatus, Order, OrderStatus
 
 SALT = "omni-store.customer-link"
 MAX_TOKEN_LENGTH = 200
@@ -113,6 +115,13 @@ def order_view_token(order: Order) -> PickupToken:
     commits: a link shown before its row is stored opens nothing)."""
     return live_order_view_token(order) or issue(order, TokenPurpose.ORDER_VIEW,
                                                  _order_view_expiry(order))
+
+
+def open_customer_link(order: Order) -> PickupToken:
+    """The counter gives a ready order whose link closed a new one (the caller commits)."""
+    if order.status != OrderStatus.READY:
+        raise InvalidInput(_("Only an order ready to collect has a customer link."))
+    return order_view_token(order)
 
 
 def _order_view_expiry(order: Order) -> datetime:

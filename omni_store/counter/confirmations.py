@@ -4,17 +4,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from omni_store.core.clock import utcnow
+from omni_store.core.database import compare_and_set
 from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.counter import services as counter
-from omni_store.extensions import db
-from omni_store.orders.models import Order, OrderStatus
-from omni_store.pickup import tokens
-from omni_store.pickup.models import (
+from omni_store.counter import tokens
+from omni_store.counter.models import (
     ConfirmationStatus,
     HandoverConfirmation,
     PickupToken,
     TokenPurpose,
 )
+from omni_store.extensions import db
+from omni_store.orders.models import Order
 
 
 class ConfirmationClosed(DomainError):
@@ -33,9 +34,8 @@ def propose_confirmation(order: Order, handed: dict[int, int],
                          refused: dict[int, tuple[int, str]],
                          actor_id: int | None) -> HandoverConfirmation:
     """Freeze the units scanned (and refused) for the customer to confirm on their phone."""
-    if order.status != OrderStatus.READY:
-        raise counter.HandoverRefused(_("Order %(number)s is not waiting at the counter.",
-                                        number=order.number))
+    counter.require_ready(order)
+    counter.check_refusal_reasons(refused)
     if not any(handed.values()):
         raise InvalidInput(_("Scan the items the customer takes before asking them to confirm."))
     cancel_confirmation(order)
@@ -83,14 +83,8 @@ def confirmation_for_token(token_row) -> HandoverConfirmation | None:
 def confirm_by_customer(confirmation: HandoverConfirmation) -> counter.HandoverResult:
     """The customer's tap: hand the frozen units over, once."""
     now = utcnow()
-    claimed = db.session.execute(
-        update(HandoverConfirmation)
-        .where(HandoverConfirmation.id == confirmation.id,
-               HandoverConfirmation.status == ConfirmationStatus.PENDING)
-        .values(status=ConfirmationStatus.CONFIRMED, confirmed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not compare_and_set(confirmation, HandoverConfirmation.status == ConfirmationStatus.PENDING,
+                           status=ConfirmationStatus.CONFIRMED, confirmed_at=now):
         raise ConfirmationClosed(_("This hand-over is already confirmed or was cancelled."))
     confirmation.token.used_at = now
     result = counter.hand_over(
@@ -104,7 +98,6 @@ def confirm_by_customer(confirmation: HandoverConfirmation) -> counter.HandoverR
     if result.already_recorded:
         raise ConfirmationClosed(_("The order changed at the counter meanwhile. "
                                    "Ask the associate to show a new code."))
-    db.session.refresh(confirmation)
     return result
 
 

@@ -1,1 +1,0 @@
-"""Customer pages reached by a signed link: order status, QR code, handover confirmation."""
