@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from omni_store.core.clock import as_utc, utcnow
 from omni_store.core.types import UTCDateTime
@@ -69,5 +69,8 @@ class Booking(db.Model):
     follow_up_order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"))
 
     slot: Mapped[AppointmentSlot] = relationship()
-    order: Mapped[Order] = relationship(foreign_keys=[order_id])
+    # `Order.booking` too: the order pages below appointments (tasks) show the appointment
+    # without importing this domain.
+    order: Mapped[Order] = relationship(foreign_keys=[order_id],
+                                        backref=backref("booking", uselist=False))
     follow_up_order: Mapped[Order | None] = relationship(foreign_keys=[follow_up_order_id])

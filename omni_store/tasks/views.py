@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from omni_store.appointments.queries import booking_of
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
@@ -314,7 +313,7 @@ def order_detail(number: str):
     found = queries.order_for_store(number[:20])
     return render_page("tasks/order.html", "tasks/_order.html", found=found,
                        plan=order_plan(found.order), gaps=uncovered_units(found.order),
-                       booking=booking_of(found.order), store=current_store(), now=utcnow())
+                       booking=found.order.booking, store=current_store(), now=utcnow())
 
 
 @bp.get("/store/settings")
