@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from omni_store.core.database import lock_row
 from omni_store.counter.models import Handover
 from omni_store.extensions import db
 from omni_store.network.models import Location
@@ -15,7 +16,7 @@ def record_handover(order: Order, items: list[dict], method: str, associate_id: 
                     confirmed_at: datetime) -> Handover:
     """Append the hand-over to its store's chain (the store row is locked meanwhile)."""
     store_id = order.pickup_location_id
-    db.session.execute(select(Location.id).where(Location.id == store_id).with_for_update())
+    lock_row(Location, store_id)
     previous = db.session.scalar(
         select(Handover.hash).where(Handover.store_id == store_id)
         .order_by(Handover.id.desc()).limit(1)

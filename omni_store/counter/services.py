@@ -18,12 +18,11 @@ from enum import StrEnum
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from omni_store.catalog.models import Barcode, Product
 from omni_store.core.clock import utcnow
-from omni_store.core.database import lock_row
+from omni_store.core.database import insert_or_ignore, lock_row
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.counter.ledger import record_handover
 from omni_store.counter.models import HandoverScan, RefusalReason
@@ -124,12 +123,9 @@ def scan_out(order: Order, code: str, scan_id: str, actor_id: int | None) -> Ord
     if len(code) > MAX_CODE_LENGTH:
         raise InvalidInput(_("%(code)s… is not a barcode. Scan the item again.", code=code[:20]))
     line = _line_for_barcode(order, code)
-    try:
-        with db.session.begin_nested():
-            db.session.add(HandoverScan(scan_id=scan_id, order_id=order.id, order_line_id=line.id,
-                                        actor_id=actor_id))
-    except IntegrityError:  # the same scan, posted twice at once: the other one counted
-        pass
+    # The same scan posted twice at once: the other one counted.
+    insert_or_ignore(HandoverScan, ["scan_id"], scan_id=scan_id, order_id=order.id,
+                     order_line_id=line.id, actor_id=actor_id)
     return line
 
 

@@ -3,7 +3,7 @@
 A return can be taken in any store, for an order of any store or channel; it is recorded
 at the store that takes it, and its stock effects happen there. Named transitions:
 `start_return`, `add_return_line` (chosen and inspected in one step), `remove_return_line`,
-`complete_return`, `cancel_return`.
+`complete_return`, `cancel_return` (their status moves through `transitions.move_return`).
 
 Refund policy (v1, explicit): unit price × quantity, in full, except for an item damaged
 by the customer (condition DAMAGED), refunded at half price. A defective item is the
@@ -15,9 +15,10 @@ from uuid import uuid4
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from omni_store.core.clock import utcnow
+from omni_store.core.database import lock_row
 from omni_store.core.errors import DomainError, InvalidInput, NotFound
 from omni_store.counter.services import home_zone
 from omni_store.extensions import db
@@ -35,6 +36,7 @@ from omni_store.returns.models import (
     ReturnLine,
     ReturnStatus,
 )
+from omni_store.returns.transitions import move_return
 from omni_store.tasks.models import TaskKind
 from omni_store.tasks.services import create_task
 
@@ -162,14 +164,8 @@ def complete_return(return_: Return, actor_id: int | None) -> Return:
     if return_.status == ReturnStatus.STARTED and not return_.lines:
         raise ReturnRefused(_("Add at least one item to the return."))
     # The order row is the lock: two returns of one order never both take its last unit.
-    db.session.execute(select(Order.id).where(Order.id == return_.order_id).with_for_update())
-    done = db.session.execute(
-        update(Return).where(Return.id == return_.id, Return.status == ReturnStatus.STARTED)
-        .values(status=ReturnStatus.DONE, completed_at=utcnow(), actor_id=actor_id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(return_)
-    if done.rowcount != 1:
+    lock_row(Order, return_.order_id)
+    if not move_return(return_, ReturnStatus.DONE, completed_at=utcnow(), actor_id=actor_id):
         if return_.status == ReturnStatus.DONE:
             return return_
         raise ReturnRefused(_("Return %(number)s was cancelled.", number=return_.number))
@@ -199,13 +195,8 @@ def complete_return(return_: Return, actor_id: int | None) -> Return:
 
 def cancel_return(return_: Return) -> None:
     """Abandon a return before anything was applied; cancelling twice is harmless."""
-    cancelled = db.session.execute(
-        update(Return).where(Return.id == return_.id, Return.status == ReturnStatus.STARTED)
-        .values(status=ReturnStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(return_)
-    if cancelled.rowcount != 1 and return_.status != ReturnStatus.CANCELLED:
+    if not move_return(return_, ReturnStatus.CANCELLED) \
+            and return_.status != ReturnStatus.CANCELLED:
         raise ReturnRefused(_("Return %(number)s is completed; it can no longer be cancelled.",
                               number=return_.number))
 
