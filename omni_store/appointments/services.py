@@ -320,7 +320,10 @@ def close_with_order(order: Order) -> None:
 
 
 def _slot_to_book(slot_id, now: datetime) -> AppointmentSlot:
-    """The slot, locked: two customers cannot take its last place at once."""
+    """The slot, locked: two customers cannot take its last place at once.
+
+    A locking SELECT of the whole row, not core.database.lock_row: the slot is needed
+    anyway, and reading it under the lock costs no second statement."""
     if isinstance(slot_id, bool) or not isinstance(slot_id, int):
         raise InvalidInput(_("Choose an appointment slot from the list."))
     slot = None if not 1 <= slot_id <= MAX_ROW_ID else db.session.scalar(select(AppointmentSlot).where(AppointmentSlot.id == slot_id)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from omni_store.catalog.models import Product
 from omni_store.core.clock import utcnow
+from omni_store.core.database import insert_or_ignore
 from omni_store.core.errors import InvalidInput, NotAvailable
 from omni_store.core.read_cache import KeyedReadCache
 from omni_store.extensions import db
@@ -35,21 +36,10 @@ class Ref:
 
 
 def _create_level_if_missing(location_id: int, product_id: int) -> bool:
-    """Insert an empty (location, product) row; False if it already existed.
-
-    INSERT ... ON CONFLICT DO NOTHING, so two requests creating it at once are fine.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    created_id = db.session.execute(
-        dialect_insert(StockLevel)
-        .values(location_id=location_id, product_id=product_id, on_hand=0, allocated=0, quarantine=0)
-        .on_conflict_do_nothing(index_elements=["location_id", "product_id"])
-        .returning(StockLevel.id)
-    ).scalar_one_or_none()
-    return created_id is not None
+    """Insert an empty (location, product) row; False if it already existed (two requests
+    creating it at once are fine)."""
+    return insert_or_ignore(StockLevel, ["location_id", "product_id"], location_id=location_id,
+                            product_id=product_id, on_hand=0, allocated=0, quarantine=0)
 
 
 _levels = StockLevel.__table__
@@ -301,6 +291,9 @@ def post_count(location_id: int, product_id: int, counted: int, ref: Ref = Ref()
     if not isinstance(counted, int) or counted < 0:
         raise InvalidInput(_("A count is a whole number, zero or more."))
     _create_level_if_missing(location_id, product_id)
+    # A locking SELECT of the very values compared (not core.database.lock_row, which locks
+    # by id and reads nothing): the count meets on_hand and allocated as they stand under
+    # the lock, in one round trip, and no change can slip in before the difference posts.
     level = db.session.execute(
         select(StockLevel.on_hand, StockLevel.allocated)
         .filter_by(location_id=location_id, product_id=product_id)
