@@ -22,9 +22,9 @@ from omni_store.fulfilment.placing import place_order
 from omni_store.orders.intake import OrderRequest
 from omni_store.orders.sourcing import Destination, plan_line
 from omni_store.orders.weighted_rules import current_rules
-from omni_store.pickup import tokens
+from omni_store.counter import tokens
 from tests.factories import counted_statements  # the tests' own counter: the same figures
-from omni_store.pickup.models import TokenPurpose
+from omni_store.counter.models import TokenPurpose
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
 STORE = "PAR-RIV"
