@@ -33,7 +33,7 @@ from omni_store.orders.models import (
     OrderStatus,
     Transport,
 )
-from omni_store.orders.promise import OptionMethod
+from omni_store.orders.delivery_options import OptionMethod
 from omni_store.shuttles.models import ParcelKind, ParcelStatus
 from omni_store.tasks.models import TaskKind
 

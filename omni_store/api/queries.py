@@ -25,7 +25,7 @@ from omni_store.inventory.services import BufferTable, atp, buffers_token
 from omni_store.network.models import Location
 from omni_store.network.snapshot import Site, network, network_token
 from omni_store.orders.models import Allocation, Order, OrderLine
-from omni_store.orders.promise import (
+from omni_store.orders.delivery_options import (
     DeliveryOption,
     levels_held,
     nearest_first,

@@ -34,7 +34,7 @@ from omni_store.inventory.models import Channel
 from omni_store.network.models import Location
 from omni_store.orders.intake import OrderRequest
 from omni_store.orders.models import OPEN_ORDER_STATUSES, DeliveryMethod, Order, OrderLine, OrderStatus
-from omni_store.orders.promise import delivery_options
+from omni_store.orders.delivery_options import delivery_options
 from omni_store.orders.sourcing import SourcingRules
 from omni_store.outbox.models import EventKind
 from omni_store.outbox.services import record_event

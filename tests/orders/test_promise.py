@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from omni_store.extensions import db as _db
 from omni_store.inventory.models import Buffer, Channel
 from omni_store.orders.models import DeliveryMethod
-from omni_store.orders.promise import OptionMethod, delivery_options
+from omni_store.orders.delivery_options import OptionMethod, delivery_options
 from omni_store.fulfilment.placing import place_order
 from tests import factories
 from tests.orders.conftest import COURBEVOIE, NOW, shelve
