@@ -18,7 +18,7 @@ from omni_store.inventory.services import BufferTable, atp, buffers_of
 from omni_store.network.models import Location, LocationKind, Zone
 from omni_store.network.snapshot import Site, network
 from omni_store.orders.models import Order
-from omni_store.orders.promise import DeliveryOption, options_from
+from omni_store.orders.delivery_options import DeliveryOption, options_from
 from omni_store.shuttles.models import Parcel, ParcelLine, ParcelStatus
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskKind
 
