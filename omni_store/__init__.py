@@ -72,7 +72,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from omni_store.auth.cli import users_cli
     from omni_store.demo.cli import demo_cli
-    from omni_store.jobs.cli import jobs_cli, outbox_cli
+    from omni_store.jobs.cli import jobs_cli
+    from omni_store.notify.cli import outbox_cli
 
     for command in (users_cli, demo_cli, jobs_cli, outbox_cli):
         app.cli.add_command(command)

@@ -1,1 +1,1 @@
-"""Clock-driven jobs (`flask jobs run`) and the outbox sender (`flask outbox send`)."""
+"""Clock-driven jobs (`flask jobs run`)."""

@@ -1,18 +1,13 @@
-"""Clock-driven jobs (`flask jobs run`) and the outbox sender (`flask outbox send`).
-
-Both are meant for cron, every minute, on one or several machines:
+"""Clock-driven jobs (`flask jobs run`), meant for cron every minute on one or several
+machines, beside the outbox sender (notify.cli):
     * * * * *  cd /srv/omni-store && .venv/bin/flask --app app jobs run && .venv/bin/flask --app app outbox send
 """
-import logging
-
 import click
 from flask.cli import AppGroup
 
 from omni_store.jobs.runner import run_jobs
-from omni_store.notify.sender import send_pending
 
 jobs_cli = AppGroup("jobs", help="Clock-driven jobs, safe to run every minute.")
-outbox_cli = AppGroup("outbox", help="Deliver outbox events.")
 
 
 @jobs_cli.command("run")
@@ -20,29 +15,3 @@ def run_command() -> None:
     """Expire uncollected holds, remind customers, escalate late tasks, roll parcels over."""
     counts = run_jobs()
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
-
-
-@outbox_cli.command("send")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Deliver at most this many events.")
-@click.option("--dry-run", is_flag=True, help="List what is due; deliver nothing.")
-def send_command(limit: int, dry_run: bool) -> None:
-    """Deliver due events by SMTP (SMTP_HOST set) or to the log, retrying failures later."""
-    _log_to_stderr()
-    report = send_pending(limit=limit, dry_run=dry_run)
-    if dry_run:
-        for event in report.due:
-            click.echo(f"{event.id}\t{event.kind}\t{event.dedup_key}\tattempts {event.attempts}")
-        click.echo(f"{len(report.due)} due, nothing sent (dry run)")
-        return
-    click.echo(f"sent: {report.sent}, failed: {report.failed}")
-
-
-def _log_to_stderr() -> None:
-    """Without SMTP the log is the delivery: make sure its lines are written somewhere."""
-    logger = logging.getLogger("omni_store.outbox")
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
