@@ -4,6 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from omni_store.auth.models import Role
+from omni_store.counter import tokens
+from omni_store.counter.models import PickupToken, TokenPurpose
 from omni_store.extensions import db as _db
 from omni_store.inventory.models import StockLevel
 from omni_store.network.models import Zone, ZoneKind
@@ -50,3 +52,9 @@ def hold_slot(store) -> Zone:
     found = _db.session.scalar(select(Zone).filter_by(location_id=store.id, kind=ZoneKind.HOLD))
     return found or factories.zone(store, ZoneKind.HOLD, name="Slot 01", slot_number=1,
                                    capacity=10)
+
+
+def link_row(link: str) -> PickupToken | None:
+    """The stored customer link a URL opens. Compare these, not texts: a link's text carries
+    the second it was signed in, so the same link shown twice may read differently."""
+    return tokens.resolve(link.rsplit("/p/", 1)[1].split("/")[0], TokenPurpose.ORDER_VIEW)
