@@ -25,15 +25,15 @@ def resource_shortfall(allocation: Allocation, missing: int, actor_id: int | Non
     """
     shrink_allocation(allocation, missing)
     _shrink_dependent_tasks(allocation, actor_id)
+    order = allocation.line.order
     now = utcnow()
     try:
         with db.session.begin_nested():
             sourced = allocate_elsewhere(allocation, missing, now, actor_id, rules)
-            create_work(allocation.line.order, sourced, now, actor_id)
+            create_work(order, sourced, now, actor_id)
     except NotAvailable:
         db.session.flush()
         return Shortfall(missing, [])
-    order = allocation.line.order
     repromise(order, destination_of(order))
     db.session.flush()
     return Shortfall(missing, [entry.allocation for entry in sourced])
