@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased, selectinload
 from omni_store.auth.models import Role, User
 from omni_store.catalog.models import Product
 from omni_store.core.errors import DomainError
+from omni_store.counter.models import RefusalReason
 from omni_store.counter.services import hand_over, pending_scans, scan_out, waiting_quantity
 from omni_store.extensions import db
 from omni_store.inventory import services as inventory
@@ -547,7 +548,7 @@ class StoreModel(RuleBasedStateMachine):
             elif how == "some":
                 handed[line.id] = waiting // 2
             elif waiting and not refused:
-                refused[line.id], handed[line.id] = (1, "not the colour ordered"), waiting - 1
+                refused[line.id], handed[line.id] = (1, RefusalReason.WRONG_ITEM), waiting - 1
         nothing = not any(handed.values()) and not refused
         eans = {line.id: line.product.ean for line in order.lines}
         user = self.user_at(order.pickup_location_id)
