@@ -7,7 +7,7 @@ at once with SQLITE_BUSY when another writer got in between).
 """
 from contextvars import ContextVar
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.engine import Engine
 
 from omni_store.extensions import db
@@ -117,5 +117,6 @@ def insert_or_ignore(model, conflict_columns: list[str], **values) -> bool:
     # RETURNING, not rowcount: psycopg reports no rowcount for an INSERT that may do nothing.
     return db.session.execute(
         dialect_insert(model).values(**values)
-        .on_conflict_do_nothing(index_elements=conflict_columns).returning(model.id)
-    ).scalar_one_or_none() is not None
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(*inspect(model).primary_key)
+    ).first() is not None

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, String, bindparam, or_, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from omni_store.core.database import insert_or_ignore
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
 
@@ -36,21 +37,6 @@ _TAKE_NEXT = (
 )
 
 
-def _create_if_missing(sequence_name: str, first: int, last: int | None) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING: two requests creating the sequence at once are fine.
-
-    Not core.database.insert_or_ignore: that one returns the row's `id`, and a sequence is
-    keyed by its name.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    db.session.execute(dialect_insert(NumberSequence).values(
-        name=sequence_name, next_value=first, last_value=last,
-    ).on_conflict_do_nothing(index_elements=["name"]))
-
-
 def next_code(sequence_name: str, pattern: str = "{:06d}", first: int = 1,
               last: int | None = None) -> str:
     """The next number of a named sequence, formatted by `pattern`.
@@ -61,7 +47,9 @@ def next_code(sequence_name: str, pattern: str = "{:06d}", first: int = 1,
     params = {"sequence_name": sequence_name}
     value = db.session.execute(_TAKE_NEXT, params).scalar_one_or_none()
     if value is None:
-        _create_if_missing(sequence_name, first, last)
+        # Two requests creating the sequence at once are fine: one insert wins.
+        insert_or_ignore(NumberSequence, ["name"], name=sequence_name, next_value=first,
+                         last_value=last)
         value = db.session.execute(_TAKE_NEXT, params).scalar_one_or_none()
     if value is None:
         raise SequenceExhausted(_("No numbers left in the range of %(name)s: ask for a new range.",
