@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from omni_store.core.database import compare_and_set, lock_row
+from omni_store.core.database import compare_and_set
 from omni_store.core.errors import DomainError
 from omni_store.extensions import db
 from omni_store.fulfilment.cancellation import give_back_order_items
@@ -29,12 +29,10 @@ from omni_store.outbox.models import EventKind, OutboxEvent
 from omni_store.outbox.services import record_new_event
 from omni_store.shuttles.models import Parcel, ParcelStatus, ShuttleRun, ShuttleRunStatus
 from omni_store.shuttles.runs import next_open_run
-from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent
+from omni_store.tasks import services as tasks
 
 HOLD_REMINDER_BEFORE = timedelta(days=1)
 APPOINTMENT_REMINDER_BEFORE = timedelta(hours=24)
-ESCALATED = "escalated"  # the TaskEvent note that marks a task as escalated once
-ESCALATION_PRIORITY_STEP = 10  # above anything a manager's "raise" gives, so it shows first
 EXPIRY_REASON = "hold expired"
 PICKUP_LINK_FIELDS = ("pickup_token",)  # copied from the 'ready' event into reminders
 
@@ -139,31 +137,7 @@ def remind_appointments(now: datetime) -> int:
 
 def escalate_late_tasks(now: datetime) -> int:
     """Open tasks late by more than ESCALATE_TASKS_LATE_BY go up in priority, once each."""
-    late_before = now - current_app.config["ESCALATE_TASKS_LATE_BY"]
-    tasks = db.session.scalars(
-        select(Task).where(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
-                           ~_escalated(Task.id))
-        .order_by(Task.id)
-    ).all()
-    return sum(_escalate(task, late_before) for task in tasks)
-
-
-def _escalated(task_id):
-    return exists().where(TaskEvent.task_id == task_id, TaskEvent.note == ESCALATED)
-
-
-def _escalate(task: Task, late_before: datetime) -> bool:
-    # Lock the task, then look again: the other runner may have escalated it meanwhile.
-    lock_row(Task, task.id)
-    if db.session.scalar(select(_escalated(task.id))):
-        return False
-    if not compare_and_set(task, Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
-                           priority=Task.priority + ESCALATION_PRIORITY_STEP):
-        return False  # done or cancelled since
-    db.session.add(TaskEvent(task_id=task.id, from_status=task.status, to_status=task.status,
-                             note=ESCALATED))
-    db.session.flush()
-    return True
+    return tasks.escalate_late_tasks(now - current_app.config["ESCALATE_TASKS_LATE_BY"])
 
 
 # --- shuttle parcels -------------------------------------------------------------------

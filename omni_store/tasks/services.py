@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from omni_store.auth.models import STAFF_ROLES, User
-from omni_store.core.database import compare_and_set
+from omni_store.core.database import compare_and_set, lock_row
 from omni_store.core.errors import DomainError, InvalidInput
 from omni_store.extensions import db
 from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKind, TaskStatus
@@ -16,6 +16,8 @@ from omni_store.tasks.models import OPEN_TASK_STATUSES, Task, TaskEvent, TaskKin
 MAX_SCAN_ID_LENGTH = 64
 # Priorities run from 0 (normal) to this; the associate's list puts higher ones first.
 MAX_PRIORITY = 3
+ESCALATED = "escalated"  # the TaskEvent note that marks a task as escalated once
+ESCALATION_PRIORITY_STEP = 10  # above anything a manager's "raise" gives, so it shows first
 
 S = TaskStatus
 TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
@@ -198,6 +200,32 @@ def raise_priority(task: Task, manager_id: int) -> None:
                            Task.status.in_(OPEN_TASK_STATUSES), priority=task.priority + 1):
         raise TaskConflict(_("Someone changed this task at the same time. Look again."))
     _record_in_history(task, manager_id, f"priority raised to {task.priority}")
+
+
+def escalate_late_tasks(late_before: datetime) -> int:
+    """Open tasks due before `late_before` go up in priority, once each (the escalation job)."""
+    late = db.session.scalars(
+        select(Task).where(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
+                           ~_escalated(Task.id))
+        .order_by(Task.id)
+    ).all()
+    return sum(_escalate(task, late_before) for task in late)
+
+
+def _escalated(task_id):
+    return exists().where(TaskEvent.task_id == task_id, TaskEvent.note == ESCALATED)
+
+
+def _escalate(task: Task, late_before: datetime) -> bool:
+    # Lock the task, then look again: the other runner may have escalated it meanwhile.
+    lock_row(Task, task.id)
+    if db.session.scalar(select(_escalated(task.id))):
+        return False
+    if not compare_and_set(task, Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < late_before,
+                           priority=Task.priority + ESCALATION_PRIORITY_STEP):
+        return False  # done or cancelled since
+    _record_in_history(task, None, ESCALATED)
+    return True
 
 
 def _record_in_history(task: Task, actor_id: int | None, note: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from omni_store.inventory.models import StockLevel
 from omni_store.inventory.queries import ledger_mismatches
 from omni_store.jobs.runner import run_jobs
-from omni_store.jobs.services import ESCALATED, ESCALATION_PRIORITY_STEP
+from omni_store.tasks.services import ESCALATED, ESCALATION_PRIORITY_STEP
 from omni_store.network.models import ZoneKind
 from omni_store.orders.models import DeliveryMethod, Hold, HoldStatus, Order, OrderStatus
 from omni_store.fulfilment.placing import place_order
