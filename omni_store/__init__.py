@@ -15,10 +15,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(overrides))
 
     from omni_store import models  # noqa: F401  (registers every table)
-    import omni_store.counter.follow_ups  # noqa: F401  (order_moved receivers)
-    from omni_store.appointments import follow_ups  # noqa: F401  (a closed order ends its booking)
-    import omni_store.fulfilment.follow_ups  # noqa: F401  (tasks.events receivers)
     from omni_store.core.database import configure_engine
+
+    _connect_follow_ups()
 
     db.init_app(app)
     with app.app_context():
@@ -43,8 +42,20 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_hooks(app)
     _register_blueprints(app)
+
+    from omni_store.templating import register_template_globals
+
+    register_template_globals(app)
     _register_cli(app)
     return app
+
+
+def _connect_follow_ups() -> None:
+    """Import every domain's signal receivers (docs/architecture.md, cross-domain follow-ups):
+    a receiver that is not imported never runs, and its follow-up would be silently lost."""
+    import omni_store.appointments.follow_ups  # noqa: F401  (a closed order ends its booking)
+    import omni_store.counter.follow_ups  # noqa: F401  (a READY order: the customer is told)
+    import omni_store.fulfilment.follow_ups  # noqa: F401  (the floor's work moves orders on)
 
 
 def _register_blueprints(app: Flask) -> None:

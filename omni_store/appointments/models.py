@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -43,6 +44,23 @@ class BookingStatus(StrEnum):
     HOME_DELIVERY = "home_delivery"  # turned into a home-delivery order (final)
     RELEASED = "released"  # nothing bought: items back on the shelves (final)
     CANCELLED = "cancelled"  # called off before the appointment (final)
+
+
+BOOKING_STATUS_LABELS = {
+    BookingStatus.BOOKED: _l("Booked"),
+    BookingStatus.BOUGHT: _l("Bought"),
+    BookingStatus.HOME_DELIVERY: _l("Home delivery"),
+    BookingStatus.RELEASED: _l("Put back"),
+    BookingStatus.CANCELLED: _l("Called off"),
+}
+
+
+BOOKING_OUTCOME_LABELS = {
+    BookingStatus.BOUGHT: _l("The customer bought in store."),
+    BookingStatus.HOME_DELIVERY: _l("The customer chose home delivery instead."),
+    BookingStatus.RELEASED: _l("Nothing bought: the items went back on the shelves."),
+    BookingStatus.CANCELLED: _l("Cancelled before the appointment, with its reservation."),
+}
 
 
 FINAL_BOOKING_STATUSES = frozenset(set(BookingStatus) - {BookingStatus.BOOKED})

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from omni_store.appointments import queries, services
@@ -19,7 +18,7 @@ from omni_store.appointments.forms import (
     quantity_field,
     time_field,
 )
-from omni_store.appointments.models import AppointmentSlot, Booking, BookingStatus
+from omni_store.appointments.models import AppointmentSlot, Booking
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
 from omni_store.auth.scoping import current_store, get_scoped_or_404, roles_required
 from omni_store.catalog import queries as catalog
@@ -32,35 +31,14 @@ from omni_store.network.models import Location
 
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 
-OUTCOME_LABELS = {
-    BookingStatus.BOUGHT: _l("The customer bought in store."),
-    BookingStatus.HOME_DELIVERY: _l("The customer chose home delivery instead."),
-    BookingStatus.RELEASED: _l("Nothing bought: the items went back on the shelves."),
-    BookingStatus.CANCELLED: _l("Cancelled before the appointment, with its reservation."),
-}
 
 # In a list (the board's day), a word or two.
-STATUS_LABELS = {
-    BookingStatus.BOOKED: _l("Booked"),
-    BookingStatus.BOUGHT: _l("Bought"),
-    BookingStatus.HOME_DELIVERY: _l("Home delivery"),
-    BookingStatus.RELEASED: _l("Put back"),
-    BookingStatus.CANCELLED: _l("Called off"),
-}
 
 # What the publish form proposes: tomorrow evening, half-hour slots for one customer.
 PUBLISH_DEFAULTS = dict(first="17:00", last="19:00", length_minutes=30, capacity=1,
                         expertise="smartphones")
 
 
-@bp.app_template_global()
-def booking_outcome_label(status: str) -> str:
-    return str(OUTCOME_LABELS.get(status, ""))
-
-
-@bp.app_template_global()
-def booking_status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
 
 
 @bp.get("")

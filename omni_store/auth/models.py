@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 import hashlib
 from enum import StrEnum
 
@@ -15,6 +16,13 @@ class Role(StrEnum):
     ASSOCIATE = "associate"  # works the tasks of their home store
     MANAGER = "manager"  # runs their store's day: assigns, prioritises, pauses
     ADMIN = "admin"  # configures the chain; may look at any store
+
+
+ROLE_LABELS = {
+    Role.ASSOCIATE: _l("Sales associate"),
+    Role.MANAGER: _l("Store manager"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 STAFF_ROLES = frozenset(Role)

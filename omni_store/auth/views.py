@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -31,11 +30,6 @@ from omni_store.network.models import Location, LocationKind
 
 bp = Blueprint("auth", __name__)
 
-ROLE_LABELS = {
-    Role.ASSOCIATE: _l("Sales associate"),
-    Role.MANAGER: _l("Store manager"),
-    Role.ADMIN: _l("Administrator"),
-}
 
 
 @bp.app_errorhandler(SecurityError)
@@ -131,7 +125,6 @@ def switch_store():
     return redirect_back()
 
 
-@bp.app_template_global()
 def viewed_store() -> Location | None:
     """The store shown in the top bar; None for a user who has no store to work in."""
     try:
@@ -140,13 +133,8 @@ def viewed_store() -> Location | None:
         return None
 
 
-@bp.app_template_global()
 def switchable_stores() -> list[Location]:
     return db.session.scalars(
         select(Location).filter_by(kind=LocationKind.STORE, active=True).order_by(Location.code)
     ).all()
 
-
-@bp.app_template_global()
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))

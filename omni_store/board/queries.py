@@ -3,6 +3,7 @@
 Every figure is counted from the rows themselves (tasks, task events, holds, runs,
 returns, ledger movements), so a past day reads the history the same way as today.
 """
+from flask_babel import lazy_gettext as _l
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -174,6 +175,14 @@ class AlertKind(StrEnum):
     PROMISE = "promise"  # a pickup promised to the customer, not ready yet
     CUTOFF = "cutoff"  # a shuttle cut-off with parcels still to seal or load
     APPOINTMENT = "appointment"  # an advice appointment whose items are not ready
+
+
+ALERT_LABELS = {
+    AlertKind.TASK: _l("Task"),
+    AlertKind.PROMISE: _l("Pickup promise"),
+    AlertKind.CUTOFF: _l("Shuttle cut-off"),
+    AlertKind.APPOINTMENT: _l("Appointment"),
+}
 
 
 @dataclass(frozen=True)

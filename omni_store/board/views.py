@@ -10,7 +10,6 @@ from babel.dates import format_date, format_datetime
 from flask import Blueprint, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from omni_store.auth.models import MANAGING_ROLES
@@ -19,36 +18,25 @@ from omni_store.board import queries
 from omni_store.core.clock import local
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_id
+from omni_store.core.i18n import translated
 from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
-from omni_store.counter.views import order_status_label
 from omni_store.extensions import db
 from omni_store.network.models import Location
 from omni_store.network.services import pause_ship_from_store, resume_ship_from_store
-from omni_store.orders.models import OrderStatus
-from omni_store.returns.models import ReturnStatus
+from omni_store.orders.models import ORDER_STATUS_LABELS
+from omni_store.returns.models import RETURN_STATUS_LABELS
 from omni_store.shuttles.queries import today_at
-from omni_store.tasks.models import Task
+from omni_store.tasks.models import TASK_KIND_LABELS, Task
 from omni_store.tasks.services import MAX_PRIORITY, assign_task, raise_priority
-from omni_store.tasks.views import Due, DueWords, task_kind_labels
+from omni_store.tasks.views import Due, DueWords
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
-ALERT_LABELS = {
-    queries.AlertKind.TASK: _l("Task"),
-    queries.AlertKind.PROMISE: _l("Pickup promise"),
-    queries.AlertKind.CUTOFF: _l("Shuttle cut-off"),
-    queries.AlertKind.APPOINTMENT: _l("Appointment"),
-}
 
 # The board lists the most urgent alerts first; a busy day's others wait behind "Show all".
 FIRST_ALERTS = 10
 
-RETURN_STATUS_LABELS = {
-    ReturnStatus.STARTED: _l("Started"),
-    ReturnStatus.DONE: _l("Done"),
-    ReturnStatus.CANCELLED: _l("Cancelled"),
-}
 
 
 def _requested_day(store: Location) -> date:
@@ -91,17 +79,12 @@ def day():
 
 def _labels() -> dict:
     return dict(
-        alert_labels=_translated(ALERT_LABELS), return_status_labels=_translated(RETURN_STATUS_LABELS),
-        kind_labels=task_kind_labels(),
-        order_status_labels={status: order_status_label(status) for status in OrderStatus},
+        alert_labels=translated(queries.ALERT_LABELS), return_status_labels=translated(RETURN_STATUS_LABELS),
+        kind_labels=translated(TASK_KIND_LABELS), order_status_labels=translated(ORDER_STATUS_LABELS),
         priority_labels={level: _("Priority %(level)d", level=level) for level in range(1, MAX_PRIORITY + 1)},
         minutes=_("%(minutes)d min"),
         hour_title=_("%(hour)02d:00 — %(done)d finished, %(due)d due"),
     )
-
-
-def _translated(labels: dict) -> dict[str, str]:
-    return {key: str(label) for key, label in labels.items()}
 
 
 def _alerts_with_chips(board: queries.Board, first: int | None) -> list[tuple[queries.Alert, Due]]:

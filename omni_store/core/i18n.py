@@ -1,4 +1,5 @@
 """Language and timezone of the person looking at the screen."""
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,3 +56,17 @@ class Phrasebook:
 
 def phrasebook() -> Phrasebook:
     return Phrasebook(get_translations(), get_locale())
+
+
+def label(labels: Mapping, value, missing: str | None = None) -> str:
+    """The words shown for a stored value (a status, a kind), translated now; the value
+    itself, or `missing`, when it has none."""
+    text = labels.get(value)
+    if text is None:
+        return value if missing is None else missing
+    return str(text)
+
+
+def translated(labels: Mapping) -> dict:
+    """Every label of a table translated once, for a screen that shows many of them."""
+    return {value: str(text) for value, text in labels.items()}

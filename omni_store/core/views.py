@@ -25,13 +25,11 @@ def redirect_back(fallback_endpoint: str = "tasks.today"):
     return redirect(target if is_safe_next(target) else url_for(fallback_endpoint))
 
 
-@bp.app_template_global()
 def current_path() -> str:
     """Where a form should send the user back to (`next`)."""
     return request.full_path.rstrip("?")
 
 
-@bp.app_template_global()
 def current_language() -> str:
     return str(get_locale())
 

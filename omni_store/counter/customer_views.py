@@ -22,11 +22,6 @@ DAY_NAMES = {
 }
 
 
-@bp.app_template_global()
-def qr_svg(data: str, label: str):
-    return tokens.qr_svg(data, label)
-
-
 @bp.after_request
 def private_page(response):
     # The URL is the key: keep the page out of shared caches and the browser's disk cache.

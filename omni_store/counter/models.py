@@ -1,5 +1,6 @@
 """What the counter remembers: each unit scanned out, each hand-over in the store's
 ledger, the customer's links and the hand-overs waiting for the customer's tap."""
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from enum import StrEnum
 
@@ -20,6 +21,14 @@ class RefusalReason(StrEnum):
     DAMAGED = "damaged"
     WRONG_ITEM = "wrong_item"  # not the item ordered
     NOT_AS_DESCRIBED = "not_as_described"
+
+
+REFUSAL_REASON_LABELS = {
+    RefusalReason.CHANGED_MIND: _l("Changed their mind"),
+    RefusalReason.DAMAGED: _l("Item damaged"),
+    RefusalReason.WRONG_ITEM: _l("Not the item ordered"),
+    RefusalReason.NOT_AS_DESCRIBED: _l("Not as described"),
+}
 
 
 class HandoverScan(db.Model):

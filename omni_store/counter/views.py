@@ -3,7 +3,6 @@ from uuid import uuid4
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -13,7 +12,7 @@ from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_number
 from omni_store.core.web import go_to, render_page, wants_fragment
 from omni_store.counter import confirmations, queries, services, tokens
-from omni_store.counter.models import ConfirmationStatus, RefusalReason
+from omni_store.counter.models import ConfirmationStatus
 from omni_store.extensions import db, limiter
 from omni_store.orders.models import OrderStatus
 
@@ -21,32 +20,9 @@ bp = Blueprint("counter", __name__, url_prefix="/counter")
 
 MAX_FORM_QUANTITY = 999
 
-ORDER_STATUS_LABELS = {
-    OrderStatus.SOURCED: _l("Being prepared"),
-    OrderStatus.PICKING: _l("Being picked"),
-    OrderStatus.READY: _l("Ready to collect"),
-    OrderStatus.HANDED_OVER: _l("Handed over"),
-    OrderStatus.SHIPPED: _l("Shipped"),
-    OrderStatus.EXPIRED: _l("Expired"),
-    OrderStatus.CANCELLED: _l("Cancelled"),
-}
-
-REFUSAL_REASONS = {
-    RefusalReason.CHANGED_MIND: _l("Changed their mind"),
-    RefusalReason.DAMAGED: _l("Item damaged"),
-    RefusalReason.WRONG_ITEM: _l("Not the item ordered"),
-    RefusalReason.NOT_AS_DESCRIBED: _l("Not as described"),
-}
 
 
-@bp.app_template_global()
-def order_status_label(status: str) -> str:
-    return str(ORDER_STATUS_LABELS.get(status, status))
 
-
-@bp.app_template_global()
-def refusal_reasons() -> dict:
-    return REFUSAL_REASONS
 
 
 @bp.get("/")

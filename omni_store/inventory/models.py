@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from enum import StrEnum
 
@@ -18,6 +19,13 @@ class Channel(StrEnum):
     WEB = "web"
     STORE = "store"
     MARKETPLACE = "marketplace"
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Web"),
+    Channel.STORE: _l("In store"),
+    Channel.MARKETPLACE: _l("Marketplace"),
+}
 
 
 class MovementReason(StrEnum):

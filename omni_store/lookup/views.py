@@ -4,7 +4,6 @@ import math
 
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from omni_store.appointments.services import slots_for_items
@@ -23,11 +22,6 @@ from omni_store.orders.models import DeliveryMethod
 
 bp = Blueprint("lookup", __name__)
 
-CHANNEL_LABELS = {
-    Channel.WEB: _l("Web"),
-    Channel.STORE: _l("In store"),
-    Channel.MARKETPLACE: _l("Marketplace"),
-}
 
 
 @bp.get("/products")
@@ -112,7 +106,3 @@ def _placed(order):
     sku = order.lines[0].product.sku
     return go_to(url_for(".chain_stock", q=sku, placed=order.number))
 
-
-@bp.app_template_global()
-def channel_label(channel: str) -> str:
-    return str(CHANNEL_LABELS.get(channel, channel))

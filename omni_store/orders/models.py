@@ -33,6 +33,17 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"  # final
 
 
+ORDER_STATUS_LABELS = {
+    OrderStatus.SOURCED: _l("Being prepared"),
+    OrderStatus.PICKING: _l("Being picked"),
+    OrderStatus.READY: _l("Ready to collect"),
+    OrderStatus.HANDED_OVER: _l("Handed over"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.EXPIRED: _l("Expired"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+}
+
+
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.SOURCED, OrderStatus.PICKING, OrderStatus.READY})
 
 
@@ -43,6 +54,14 @@ class Transport(StrEnum):
     SHUTTLE = "shuttle"
     WAREHOUSE = "warehouse"
     DROPSHIP = "dropship"
+
+
+TRANSPORT_LABELS = {
+    Transport.SAME_STORE: _l("same store"),
+    Transport.SHUTTLE: _l("shuttle"),
+    Transport.WAREHOUSE: _l("warehouse"),
+    Transport.DROPSHIP: _l("dropship"),
+}
 
 
 class AllocationStatus(StrEnum):

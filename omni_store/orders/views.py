@@ -14,7 +14,6 @@ from omni_store.orders.weighted_rules import (
     SETTING_FIELDS,
     save_sourcing_settings,
     sourcing_settings,
-    transport_label,
 )
 
 bp = Blueprint("orders_admin", __name__)
@@ -48,7 +47,7 @@ def simulate():
 def _sourcing_page(**context):
     return render_page("orders/sourcing.html", "orders/_sourcing.html",
                        settings=sourcing_settings(), fields=SETTING_FIELDS,
-                       saved=request.args.get("saved") == "1", transport_label=transport_label,
+                       saved=request.args.get("saved") == "1",
                        **context)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from omni_store.core.clock import start_of_local_day, utcnow
 from omni_store.core.errors import InvalidInput
+from omni_store.core.i18n import label
 from omni_store.extensions import db
 from omni_store.orders.models import (
     Allocation,
@@ -23,6 +24,7 @@ from omni_store.orders.models import (
     DeliveryMethod,
     Order,
     OrderLine,
+    TRANSPORT_LABELS,
     SourcingSettings,
     Transport,
 )
@@ -92,7 +94,7 @@ class WeightedRules:
 
     def _facts(self, score: Score) -> str:
         candidate = score.candidate
-        facts = [_("%(km).1f km", km=candidate.distance_km), transport_label(candidate.transport),
+        facts = [_("%(km).1f km", km=candidate.distance_km), label(TRANSPORT_LABELS, candidate.transport),
                  _("%(kg).1f kg CO2e", kg=score.carbon_kg)]
         if score.cover_days > self.settings.target_cover_days:
             facts.append(_("overstock %(days)d days", days=score.cover_days))
@@ -102,15 +104,6 @@ class WeightedRules:
             facts.append(ngettext("lead time %(num)d day", "lead time %(num)d days",
                                   candidate.location.lead_time_days))
         return ", ".join(facts)
-
-
-def transport_label(transport: Transport) -> str:
-    return {
-        Transport.SAME_STORE: _("same store"),
-        Transport.SHUTTLE: _("shuttle"),
-        Transport.WAREHOUSE: _("warehouse"),
-        Transport.DROPSHIP: _("dropship"),
-    }[transport]
 
 
 def _capacity_left(candidates: Sequence[Candidate], need: LineNeed) -> dict[int, int | None]:

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,11 +18,26 @@ class ReturnStatus(StrEnum):
     CANCELLED = "cancelled"  # abandoned before anything was applied (final)
 
 
+RETURN_STATUS_LABELS = {
+    ReturnStatus.STARTED: _l("Started"),
+    ReturnStatus.DONE: _l("Done"),
+    ReturnStatus.CANCELLED: _l("Cancelled"),
+}
+
+
 class ReturnCondition(StrEnum):
     AS_NEW = "as_new"
     OPENED = "opened"
     DAMAGED = "damaged"
     DEFECTIVE = "defective"
+
+
+RETURN_CONDITION_LABELS = {
+    ReturnCondition.AS_NEW: _l("As new"),
+    ReturnCondition.OPENED: _l("Opened, complete"),
+    ReturnCondition.DAMAGED: _l("Damaged by the customer"),
+    ReturnCondition.DEFECTIVE: _l("Defective"),
+}
 
 
 class Disposition(StrEnum):
@@ -30,6 +46,15 @@ class Disposition(StrEnum):
     SEND_TO_WAREHOUSE = "send_to_warehouse"  # packed into a parcel for a warehouse
     BACK_TO_SUPPLIER = "back_to_supplier"  # returned to the product's supplier
     SELLER_PROCESS = "seller_process"  # marketplace item: the seller's return process
+
+
+DISPOSITION_LABELS = {
+    Disposition.RESTOCK_HERE: _l("Back on sale here"),
+    Disposition.QUARANTINE: _l("Quarantine here"),
+    Disposition.SEND_TO_WAREHOUSE: _l("Send to the warehouse"),
+    Disposition.BACK_TO_SUPPLIER: _l("Back to the supplier"),
+    Disposition.SELLER_PROCESS: _l("Marketplace seller's return"),
+}
 
 
 class Return(db.Model):

@@ -1,7 +1,6 @@
 """Customer returns: find the order, inspect line by line, complete with the refund."""
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from omni_store.auth.models import STAFF_ROLES
@@ -15,32 +14,11 @@ from omni_store.returns.models import Disposition, ReturnCondition
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 
-CONDITION_LABELS = {
-    ReturnCondition.AS_NEW: _l("As new"),
-    ReturnCondition.OPENED: _l("Opened, complete"),
-    ReturnCondition.DAMAGED: _l("Damaged by the customer"),
-    ReturnCondition.DEFECTIVE: _l("Defective"),
-}
 
-DISPOSITION_LABELS = {
-    Disposition.RESTOCK_HERE: _l("Back on sale here"),
-    Disposition.QUARANTINE: _l("Quarantine here"),
-    Disposition.SEND_TO_WAREHOUSE: _l("Send to the warehouse"),
-    Disposition.BACK_TO_SUPPLIER: _l("Back to the supplier"),
-    Disposition.SELLER_PROCESS: _l("Marketplace seller's return"),
-}
 
 OWN_STOCK_CHOICES = [d for d in Disposition if d != Disposition.SELLER_PROCESS]
 
 
-@bp.app_template_global()
-def return_condition_label(condition: str) -> str:
-    return str(CONDITION_LABELS.get(condition, condition))
-
-
-@bp.app_template_global()
-def disposition_label(disposition: str) -> str:
-    return str(DISPOSITION_LABELS.get(disposition, disposition))
 
 
 @bp.get("/")

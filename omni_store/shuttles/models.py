@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,13 @@ class ShuttleRunStatus(StrEnum):
     PLANNED = "planned"  # before departure: parcels are loaded onto it
     DEPARTED = "departed"  # dispatched: its parcels are in transit
     ARRIVED = "arrived"  # every parcel received at the destination (final)
+
+
+RUN_STATUS_LABELS = {
+    ShuttleRunStatus.PLANNED: _l("at the dock"),
+    ShuttleRunStatus.DEPARTED: _l("on the road"),
+    ShuttleRunStatus.ARRIVED: _l("arrived"),
+}
 
 
 class ShuttleRun(db.Model):
@@ -48,6 +56,16 @@ class ParcelStatus(StrEnum):
     IN_TRANSIT = "in_transit"  # run dispatched / handed to the carrier / announced by the supplier
     RECEIVED = "received"  # label scanned at the destination, contents checked (final for stock)
     UNPACKED = "unpacked"  # contents put away or isolated (final)
+
+
+PARCEL_STATUS_LABELS = {
+    ParcelStatus.OPEN: _l("being packed"),
+    ParcelStatus.SEALED: _l("sealed"),
+    ParcelStatus.LOADED: _l("loaded"),
+    ParcelStatus.IN_TRANSIT: _l("in transit"),
+    ParcelStatus.RECEIVED: _l("received"),
+    ParcelStatus.UNPACKED: _l("unpacked"),
+}
 
 
 OPEN_PARCEL_STATUSES = frozenset({ParcelStatus.OPEN, ParcelStatus.SEALED, ParcelStatus.LOADED})

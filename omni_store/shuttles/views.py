@@ -3,7 +3,6 @@ from uuid import uuid4
 
 from flask import Blueprint, make_response, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -15,7 +14,7 @@ from omni_store.extensions import db
 from omni_store.shuttles import counting, labels, queries, receiving
 from omni_store.shuttles.dispatch import dispatch_run, hand_to_carrier, load_parcel
 from omni_store.shuttles.errors import ShuttleError
-from omni_store.shuttles.models import ParcelStatus, ShuttleRunStatus
+from omni_store.shuttles.models import ParcelStatus
 from omni_store.shuttles.packing import normalised_code, pack_task_item
 from omni_store.shuttles.sealing import seal_parcel
 from omni_store.tasks.models import TaskKind
@@ -24,19 +23,6 @@ bp = Blueprint("shuttles", __name__, url_prefix="/shuttles")
 
 staff_only = roles_required(*STAFF_ROLES)
 
-PARCEL_STATUS_LABELS = {
-    ParcelStatus.OPEN: _l("being packed"),
-    ParcelStatus.SEALED: _l("sealed"),
-    ParcelStatus.LOADED: _l("loaded"),
-    ParcelStatus.IN_TRANSIT: _l("in transit"),
-    ParcelStatus.RECEIVED: _l("received"),
-    ParcelStatus.UNPACKED: _l("unpacked"),
-}
-RUN_STATUS_LABELS = {
-    ShuttleRunStatus.PLANNED: _l("at the dock"),
-    ShuttleRunStatus.DEPARTED: _l("on the road"),
-    ShuttleRunStatus.ARRIVED: _l("arrived"),
-}
 
 
 def _after_change(url: str, page: str, fragment: str, **context):
@@ -266,20 +252,9 @@ def carrier_pickup():
                          manifest=queries.carrier_manifest(queries.today_at(current_store())))
 
 
-@bp.app_template_global()
 def departure_in_origin_time(run) -> str:
     return labels.departure_text(run.departure_at, run.route.origin.timezone)
 
 
-@bp.app_template_global()
-def parcel_status_label(status: str) -> str:
-    return str(PARCEL_STATUS_LABELS.get(status, status))
 
 
-@bp.app_template_global()
-def run_status_label(status: str) -> str:
-    return str(RUN_STATUS_LABELS.get(status, status))
-
-
-bp.add_app_template_global(labels.qr_svg, "qr")
-bp.add_app_template_global(labels.code128_svg, "code128")

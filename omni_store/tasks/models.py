@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,12 +25,33 @@ class TaskKind(StrEnum):
     COUNT = "count"  # count a product or a zone
 
 
+TASK_KIND_LABELS = {
+    TaskKind.PICK: _l("Pick"),
+    TaskKind.ISOLATE: _l("Put in hold zone"),
+    TaskKind.PACK: _l("Pack"),
+    TaskKind.RECEIVE: _l("Receive"),
+    TaskKind.HANDOVER: _l("Hand over"),
+    TaskKind.RETURN_INSPECT: _l("Inspect return"),
+    TaskKind.RESTOCK: _l("Restock"),
+    TaskKind.COUNT: _l("Count"),
+}
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"  # waiting for someone
     IN_PROGRESS = "in_progress"  # claimed by an associate
     DONE = "done"  # final
     EXCEPTION = "exception"  # stopped by a problem (e.g. short pick) for a manager to see
     CANCELLED = "cancelled"  # final: no longer needed
+
+
+TASK_STATUS_LABELS = {
+    TaskStatus.OPEN: _l("Open"),
+    TaskStatus.IN_PROGRESS: _l("In progress"),
+    TaskStatus.DONE: _l("Done"),
+    TaskStatus.EXCEPTION: _l("Stopped"),
+    TaskStatus.CANCELLED: _l("Cancelled"),
+}
 
 
 OPEN_TASK_STATUSES = frozenset({TaskStatus.OPEN, TaskStatus.IN_PROGRESS})

@@ -1,4 +1,5 @@
 """Read-only views of the current store's tasks, for the screens and the board."""
+from flask_babel import lazy_gettext as _l
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,6 +45,13 @@ class Show(StrEnum):
     ALL = "all"
     MINE = "mine"  # claimed by or assigned to the signed-in associate
     UNASSIGNED = "unassigned"  # nobody is on it yet
+
+
+SHOW_LABELS = {
+    Show.MINE: _l("Mine"),
+    Show.UNASSIGNED: _l("Unassigned"),
+    Show.ALL: _l("All"),
+}
 
 
 @dataclass(frozen=True)

@@ -13,29 +13,24 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from omni_store.auth.models import MANAGING_ROLES, STAFF_ROLES
 from omni_store.auth.scoping import current_store, roles_required
 from omni_store.core.clock import utcnow
 from omni_store.core.forms import form_id, form_number, form_text
+from omni_store.core.i18n import translated
 from omni_store.core.views import redirect_back
 from omni_store.core.web import render_page
 from omni_store.extensions import db
 from omni_store.network.services import set_pick_without_scan
 from omni_store.orders.queries import order_plan, uncovered_units
 from omni_store.tasks import counting, isolating, picking, queries, restocking
-from omni_store.tasks.models import TaskKind, TaskStatus
+from omni_store.tasks.models import TASK_KIND_LABELS, TaskKind, TaskStatus
 from omni_store.tasks.services import assign_task, claim_task, release_task
 
 bp = Blueprint("tasks", __name__)
 
-SHOW_LABELS = {
-    queries.Show.MINE: _l("Mine"),
-    queries.Show.UNASSIGNED: _l("Unassigned"),
-    queries.Show.ALL: _l("All"),
-}
 # Screens of other teams' task kinds, by endpoint; linked to once they exist.
 OTHER_SCREENS = {TaskKind.PACK: "shuttles.pack_task", TaskKind.RECEIVE: "shuttles.receive_task"}
 # The camera's barcode reader compiles a WebAssembly module: allowed on task screens only.
@@ -44,24 +39,7 @@ TASK_SCREEN_CSP = (
     "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; form-action 'self'"
 )
 
-TASK_KIND_LABELS = {
-    TaskKind.PICK: _l("Pick"),
-    TaskKind.ISOLATE: _l("Put in hold zone"),
-    TaskKind.PACK: _l("Pack"),
-    TaskKind.RECEIVE: _l("Receive"),
-    TaskKind.HANDOVER: _l("Hand over"),
-    TaskKind.RETURN_INSPECT: _l("Inspect return"),
-    TaskKind.RESTOCK: _l("Restock"),
-    TaskKind.COUNT: _l("Count"),
-}
 
-TASK_STATUS_LABELS = {
-    TaskStatus.OPEN: _l("Open"),
-    TaskStatus.IN_PROGRESS: _l("In progress"),
-    TaskStatus.DONE: _l("Done"),
-    TaskStatus.EXCEPTION: _l("Stopped"),
-    TaskStatus.CANCELLED: _l("Cancelled"),
-}
 
 SOON = timedelta(minutes=30)
 
@@ -84,8 +62,8 @@ def today():
     now, zone = utcnow(), ZoneInfo(str(get_timezone()))  # the viewer's store time, as in |timeformat
     listed = queries.today_list(show, current_user.id, frozenset(opened))
     return render_page("tasks/today.html", "tasks/_today_list.html", today=listed,
-                       cards=_today_cards(listed, now, zone), kind_labels=task_kind_labels(), opened=opened,
-                       now=now, show=show, show_labels=SHOW_LABELS)
+                       cards=_today_cards(listed, now, zone), kind_labels=translated(TASK_KIND_LABELS), opened=opened,
+                       now=now, show=show, show_labels=queries.SHOW_LABELS)
 
 
 class TodayCard(NamedTuple):
@@ -153,11 +131,6 @@ def _task_urls(endpoint: str) -> Callable[[int], str]:
     """url_for(endpoint, task_id=...) for many tasks: the route is built once, each id put in."""
     head, tail = url_for(endpoint, task_id=_ANY_TASK_ID).split(str(_ANY_TASK_ID))
     return lambda task_id: f"{head}{task_id}{tail}"
-
-
-def task_kind_labels() -> dict[TaskKind, str]:
-    """Every kind's label, translated once, for a screen that lists many tasks."""
-    return {kind: str(label) for kind, label in TASK_KIND_LABELS.items()}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -340,7 +313,6 @@ def request_count():
     return _back_to(task.id)
 
 
-@bp.app_template_global()
 def new_scan_id() -> str:
     """Each rendered scan form carries its own id: submitting it twice counts once."""
     return secrets.token_hex(16)
@@ -382,17 +354,8 @@ class DueWords:
         return self.hours_minutes % {"hours": hours, "minutes": rest}
 
 
-@bp.app_template_global()
 def due_in(remaining: timedelta) -> Due:
     return DueWords().chip(remaining)
 
 
-@bp.app_template_global()
-def task_kind_label(kind: str) -> str:
-    return str(TASK_KIND_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def task_status_label(status: str) -> str:
-    return str(TASK_STATUS_LABELS.get(status, status))
 
