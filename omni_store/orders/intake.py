@@ -27,7 +27,6 @@ from omni_store.orders.models import (
     DeliveryMethod,
     Order,
     OrderLine,
-    OrderStatus,
 )
 from omni_store.orders.promise import promise
 from omni_store.orders.resourcing import arriving_by
@@ -197,7 +196,6 @@ def create_order(request: OrderRequest, valid: ValidOrder, now: datetime) -> Ord
         number=f"tmp-{uuid4().hex[:16]}",  # replaced below once the id is known
         channel=valid.channel,
         delivery_method=valid.method,
-        status=OrderStatus.SOURCED,  # born sourced: an INSERT, not a move
         customer=_customer(request, valid.email),
         pickup_location=destination.store,
         ship_address=valid.ship_address,

@@ -89,6 +89,7 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[Channel] = mapped_column(String(16))
     delivery_method: Mapped[DeliveryMethod] = mapped_column(String(20))
+    # Born SOURCED (the INSERT's default); from then on only orders.transitions changes it.
     status: Mapped[OrderStatus] = mapped_column(String(16), default=OrderStatus.SOURCED, index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     # The store that hands the order over (pickup, e-reservation).
