@@ -20,7 +20,7 @@ from omni_store.appointments.models import AppointmentSlot, Booking
 from omni_store.auth.models import User
 from omni_store.catalog.models import Barcode, Offer, Product
 from omni_store.core.clock import utcnow
-from omni_store.counter.views import REFUSAL_REASONS
+from omni_store.counter.models import RefusalReason
 from omni_store.config import PROJECT_ROOT
 from omni_store.extensions import db as _db
 from omni_store.network.models import Location, Zone
@@ -123,7 +123,7 @@ def _plausible_values(store_id: int, pools: dict, products: list[int]) -> dict[s
         "order_line_id": pools["line_id"][:4], "line_id": pools["line_id"][:4],
         "quantity": ["1", "2"], "counted": ["0", "1", "3"], "missing": ["1"], "progress": ["0", "1"],
         "capacity": ["2"], "length_minutes": ["30"], "step": [f"{p}:1" for p in products],
-        "reason": [*REFUSAL_REASONS, *SHORT_PICK_REASONS, "Too small"],
+        "reason": [*RefusalReason, *SHORT_PICK_REASONS, "Too small"],
         "condition": list(ReturnCondition), "disposition": list(Disposition),
         "day": [tomorrow], "first": ["10:00"], "last": ["12:00"], "expertise": ["Smartphones"],
         "email": ["ana@example.fr"], "first_name": ["Ana"], "last_name": ["Lopez"],
