@@ -2,6 +2,7 @@
 what the customer's own pages read."""
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -28,6 +29,13 @@ class CounterOrder:
     order: Order
     holds: list[Hold]
     scanned: dict[int, int]  # units scanned out and not handed over yet, by line id
+
+
+def search_too_long(query: str) -> str | None:
+    """The message for a search longer than any number or name; None when it fits."""
+    if len(query) <= MAX_QUERY_LENGTH:
+        return None
+    return _("That search is too long: %(limit)d characters at most.", limit=MAX_QUERY_LENGTH)
 
 
 def normalised(query: str | None) -> str:

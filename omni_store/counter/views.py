@@ -29,11 +29,8 @@ MAX_FORM_QUANTITY = 999
 @roles_required(*STAFF_ROLES)
 def find():
     query = queries.normalised(request.args.get("q"))
-    search, error = None, None
-    if len(query) > queries.MAX_QUERY_LENGTH:
-        error = _("That search is too long: %(limit)d characters at most.",
-                  limit=queries.MAX_QUERY_LENGTH)
-    elif query:
+    search, error = None, queries.search_too_long(query)
+    if query and not error:
         store = current_store()
         found = queries.order_by_number(query, store.id)
         if found is not None:  # a scanned QR code or a typed number: straight to the order

@@ -25,11 +25,8 @@ OWN_STOCK_CHOICES = [d for d in Disposition if d != Disposition.SELLER_PROCESS]
 @roles_required(*STAFF_ROLES)
 def find():
     query = order_search.normalised(request.args.get("q"))
-    search, error = None, None
-    if len(query) > order_search.MAX_QUERY_LENGTH:
-        error = _("That search is too long: %(limit)d characters at most.",
-                  limit=order_search.MAX_QUERY_LENGTH)
-    elif query:
+    search, error = None, order_search.search_too_long(query)
+    if query and not error:
         found = order_search.order_by_number(query)
         if found is not None:  # the receipt's or the order's QR code holds its number
             return go_to(url_for(".order", order_id=found.id))
