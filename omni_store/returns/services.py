@@ -37,6 +37,8 @@ from omni_store.returns.models import (
     ReturnStatus,
 )
 from omni_store.returns.transitions import move_return
+from omni_store.shuttles.models import ParcelBucket
+from omni_store.shuttles.packing import create_parcel
 from omni_store.tasks.models import TaskKind
 from omni_store.tasks.services import create_task
 
@@ -278,9 +280,6 @@ def _apply_disposition(return_: Return, line: ReturnLine, ref: inventory.Ref,
 
 def _send_to_warehouse(return_: Return, lines: list[ReturnLine], actor_id: int | None) -> None:
     """One parcel from the store to its nearest warehouse, to pack and dispatch."""
-    from omni_store.shuttles.models import ParcelBucket
-    from omni_store.shuttles.packing import create_parcel
-
     warehouse = nearest_warehouse(return_.location)
     if warehouse is None:
         raise ReturnRefused(_("No warehouse takes returns at the moment: quarantine the item here."))
