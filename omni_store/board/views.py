@@ -15,6 +15,7 @@ from flask_login import current_user
 from omni_store.auth.models import MANAGING_ROLES
 from omni_store.auth.scoping import current_store, get_scoped_or_404, roles_required
 from omni_store.board import queries
+from omni_store.board.alerts import ALERT_LABELS, Alert
 from omni_store.core.clock import local
 from omni_store.core.errors import InvalidInput
 from omni_store.core.forms import form_id
@@ -79,7 +80,7 @@ def day():
 
 def _labels() -> dict:
     return dict(
-        alert_labels=translated(queries.ALERT_LABELS), return_status_labels=translated(RETURN_STATUS_LABELS),
+        alert_labels=translated(ALERT_LABELS), return_status_labels=translated(RETURN_STATUS_LABELS),
         kind_labels=translated(TASK_KIND_LABELS), order_status_labels=translated(ORDER_STATUS_LABELS),
         priority_labels={level: _("Priority %(level)d", level=level) for level in range(1, MAX_PRIORITY + 1)},
         minutes=_("%(minutes)d min"),
@@ -87,7 +88,7 @@ def _labels() -> dict:
     )
 
 
-def _alerts_with_chips(board: queries.Board, first: int | None) -> list[tuple[queries.Alert, Due]]:
+def _alerts_with_chips(board: queries.Board, first: int | None) -> list[tuple[Alert, Due]]:
     words = DueWords()
     return [(alert, words.chip(alert.due_at - board.now)) for alert in board.alerts[:first]]
 

@@ -3,10 +3,11 @@
 'Now' is Tuesday 10 March 2026, 14:00 in Paris (13:00 UTC). Each figure the board shows
 for this day is spelled out in the tests.
 """
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask_login import login_user
 
 from omni_store.auth.models import Role
 from omni_store.extensions import db as _db
@@ -20,6 +21,8 @@ from omni_store.tasks.models import TaskKind, TaskStatus
 from tests import factories
 
 NOW = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 10)
+YESTERDAY = date(2026, 3, 9)
 OPEN_9_TO_8 = {day: [["09:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
@@ -119,3 +122,10 @@ def day(db, clock):
                            evening_appointment=evening_appointment, route=route,
                            evening_run=evening_run, phone=phone)
 
+
+@pytest.fixture
+def as_manager(app, day):
+    """The known day, read by the board's query functions as its store manager."""
+    with app.test_request_context():
+        login_user(day.manager)
+        yield day
