@@ -47,7 +47,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--pg-server", default=databases.DEFAULT_PG_SERVER)
     parser.add_argument("--noisy-retries", type=int, default=0,
                         help="measure a request again, up to this many times, when other processes used "
-                             f"more than {http_load.NOISY_SHARE:.0%} of the CPU during its load")
+                             f"more than {http_load.NOISY_SHARE:.0%}% of the CPU during its load")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the bench's databases first")
     parser.add_argument("--output", type=Path, default=RESULTS)
     arguments = parser.parse_args()

@@ -1,6 +1,6 @@
 """What a chain-scale Maison Omni is made of: cities, sites, names and product families.
 
-`flask demo scale` (omni_store/demo/scale.py) grows the demo chain with these tables.
+`flask demo scale` (omni_store/demo/scale/) grows the demo chain with these tables.
 Cities and their coordinates are real places; the shops, people, brands' models and
 sellers are not. Brands, categories and price ranges are the demo catalog's own.
 """
