@@ -104,8 +104,8 @@ class AppServer:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or listening while its worker still boots
             time.sleep(0.1)
         raise AssertionError(f"gunicorn did not start:\n{self.log_path.read_text()}")
 
