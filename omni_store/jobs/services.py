@@ -163,4 +163,4 @@ def _roll_over(parcel: Parcel, now: datetime) -> bool:
         return False  # no van in the coming days: it stays where the dock can see it
     return compare_and_set(parcel, Parcel.run_id == missed_run_id,
                            Parcel.status == ParcelStatus.SEALED,
-                           run_id=next_run.id, rolled_over=True)
+                           refresh=False, run_id=next_run.id, rolled_over=True)
