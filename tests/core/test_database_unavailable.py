@@ -145,6 +145,7 @@ def test_a_sqlite_file_locked_past_the_busy_timeout_is_503(client, db, login, mo
     login(Role.ASSOCIATE, store)
     task_id = factories.task(store).id
     token = factories.csrf_token(client, "/")
+    waits = database.SQLITE_BUSY_TIMEOUT_MS
     monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 50)
     db.session.commit()
     db.engine.dispose()  # new connections wait 50 ms for the lock, not 15 s
@@ -155,6 +156,9 @@ def test_a_sqlite_file_locked_past_the_busy_timeout_is_503(client, db, login, mo
     finally:
         other_writer.rollback()
         other_writer.close()
+        # Back to the real wait before any new connection: a pooled one that kept 50 ms made
+        # later tests' concurrent writers fail with "database is locked" now and then.
+        monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", waits)
         db.engine.dispose()
 
     assert locked.status_code == 503 and UNREACHABLE in locked.get_data(as_text=True)
